@@ -1,0 +1,53 @@
+"""Fixtures shared by every app's tests.
+
+In CI (CI=true) a test that needs a service, a browser or the official SP-API models fails when it is missing;
+elsewhere it is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def missing(reason: str) -> None:
+    """Skip outside CI, fail in CI: nothing may be silently skipped there."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def spapi_models_dir() -> Path:
+    path = Path(settings.SPAPI_MODELS_DIR)
+    if not (path / "orders_2026-01-01.json").is_file():
+        missing(f"the official SP-API models are not at {path} (set SPAPI_MODELS_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if not path:
+        missing("Debian's chromium is not installed (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        missing("REDIS_URL is not set")
+    return url
+
+
+@pytest.fixture
+def postgres_only(settings) -> None:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        missing("needs PostgreSQL (set DATABASE_URL)")

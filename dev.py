@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The two commands of the README.
+
+    python3 dev.py demo   # install, migrate, demo login + data, run web + worker + beat + Seller Central sandbox
+    python3 dev.py test   # install, then ruff, the architecture contracts and the whole pytest suite
+
+Only the standard library is used here: this file runs before the virtualenv exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+REQUIREMENTS = [ROOT / "requirements.txt", ROOT / "requirements-dev.txt"]
+WEB_PORT = int(os.environ.get("PORT", "8000"))
+SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8001"))
+
+
+def run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env, check=True)
+
+
+def ensure_virtualenv() -> None:
+    """Create .venv and install the pinned requirements, again only when they change."""
+    if not PY.exists():
+        run(sys.executable, "-m", "venv", VENV)
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in REQUIREMENTS)).hexdigest()
+    stamp = VENV / ".requirements.sha256"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PY, "-m", "pip", "install", "--quiet", "-r", ROOT / "requirements-dev.txt")
+    stamp.write_text(digest)
+
+
+def demo() -> int:
+    ensure_virtualenv()
+    sandbox_url = f"http://127.0.0.1:{SANDBOX_PORT}"
+    env = {
+        **os.environ,
+        "DJANGO_DEMO": "1",
+        "SELLER_CENTRAL_SANDBOX_URL": os.environ.get("SELLER_CENTRAL_SANDBOX_URL", sandbox_url),
+        "PYTHONUNBUFFERED": "1",
+    }
+    manage = [PY, "manage.py"]
+    run(*manage, "migrate", "--no-input", env=env)
+    processes = {
+        "sandbox": [PY, "-m", "seller_central_sandbox", "--port", str(SANDBOX_PORT), "--seed", "42", "--demo"],
+        "worker": [PY, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+        "beat": [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
+        "web": [*manage, "runserver", "--insecure", "--noreload", f"127.0.0.1:{WEB_PORT}"],
+    }
+    children: dict[str, subprocess.Popen] = {}
+    try:
+        children["sandbox"] = subprocess.Popen([str(c) for c in processes.pop("sandbox")], cwd=ROOT, env=env)
+        time.sleep(1.5)  # the demo store's set-up talks to the sandbox
+        run(*manage, "demo_setup", env=env)
+        for name, cmd in processes.items():
+            children[name] = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env)
+        print(f"\nThe admin runs at http://127.0.0.1:{WEB_PORT}/ (sandbox at {sandbox_url}/). Ctrl-C stops it.\n")
+        while all(p.poll() is None for p in children.values()):
+            time.sleep(1)
+        for name, p in children.items():
+            if p.returncode is not None:
+                print(f"{name} exited with {p.returncode}; stopping the rest.")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for p in children.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in children.values():
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test(pytest_args: list[str]) -> int:
+    ensure_virtualenv()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    steps = [
+        [BIN / "ruff", "check", "."],
+        [BIN / "ruff", "format", "--check", "."],
+        [BIN / "lint-imports", "--no-cache"],
+        [PY, "manage.py", "makemigrations", "--check", "--dry-run", "--settings", "config.settings_test"],
+    ]
+    for step in steps:
+        print("+", " ".join(str(c) for c in step), flush=True)
+        if subprocess.run([str(c) for c in step], cwd=ROOT, env=env).returncode != 0:
+            return 1
+    args = pytest_args or ["-n", os.environ.get("PYTEST_WORKERS", "2"), "--dist", "loadfile"]
+    print("+ pytest", " ".join(args), flush=True)
+    return subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"demo", "test"}:
+        print(__doc__)
+        return 2
+    if argv[0] == "demo":
+        return demo()
+    return test(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,373 @@
+"""Magento's sales model: orders, their items and addresses, invoices, shipments, credit memos and comments.
+
+Money is Decimal in the order's currency. Quantities are whole units. An order's state and status are never set
+freely: `orders.rules.derive_state` computes them from item quantities and totals (see `orders.services`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+ZERO = Decimal("0.00")
+
+
+def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, default=ZERO, **kwargs)
+
+
+class Store(models.Model):
+    """A purchase point: the store view an order was placed in."""
+
+    name = models.CharField(_("name"), max_length=255)
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    base_currency = models.CharField(_("base currency"), max_length=3, default="USD")
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    """A catalogue product with salable stock; items reference it by SKU."""
+
+    sku = models.CharField(_("SKU"), max_length=128, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    price = money_field(_("price"))
+    qty_in_stock = models.IntegerField(_("quantity in stock"), default=0)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
+class Customer(models.Model):
+    class Group(models.TextChoices):
+        GENERAL = "general", _("General")
+        WHOLESALE = "wholesale", _("Wholesale")
+        RETAILER = "retailer", _("Retailer")
+
+    email = models.EmailField(_("email"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=255, blank=True)
+    last_name = models.CharField(_("last name"), max_length=255, blank=True)
+    group = models.CharField(_("group"), max_length=32, choices=Group.choices, default=Group.GENERAL)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} <{self.email}>".strip()
+
+
+class Sequence(models.Model):
+    """Next increment id per kind (order, invoice, shipment, creditmemo) and store, handed out under a row lock."""
+
+    kind = models.CharField(max_length=32)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "store"], name="uniq_sequence_kind_store")]
+
+
+class OrderState(models.TextChoices):
+    NEW = "new", _("New")
+    PENDING_PAYMENT = "pending_payment", _("Pending Payment")
+    PAYMENT_REVIEW = "payment_review", _("Payment Review")
+    PROCESSING = "processing", _("Processing")
+    COMPLETE = "complete", _("Complete")
+    CLOSED = "closed", _("Closed")
+    CANCELED = "canceled", _("Canceled")
+    HOLDED = "holded", _("On Hold")
+
+
+class Order(models.Model):
+    increment_id = models.CharField(_("order #"), max_length=64, unique=True)
+    store = models.ForeignKey(Store, verbose_name=_("purchase point"), on_delete=models.PROTECT, related_name="orders")
+    # Where the order came from ("admin", "web", "amazon", ...) and that channel's own order number. Together they
+    # are unique, so an importer can never create a second order for the same external order.
+    channel = models.CharField(_("channel"), max_length=32, default="admin", db_index=True)
+    external_order_number = models.CharField(_("channel order #"), max_length=64, null=True, blank=True)
+
+    state = models.CharField(_("state"), max_length=32, choices=OrderState.choices, default=OrderState.NEW)
+    status = models.CharField(_("status"), max_length=64, default="pending", db_index=True)
+    hold_before_state = models.CharField(max_length=32, blank=True)
+    hold_before_status = models.CharField(max_length=64, blank=True)
+    # Bumped by every service; a form posts the version it was rendered from so a stale form is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    customer_is_guest = models.BooleanField(_("guest"), default=True)
+    customer_email = models.EmailField(_("customer email"), blank=True, db_index=True)
+    customer_first_name = models.CharField(_("customer first name"), max_length=255, blank=True)
+    customer_last_name = models.CharField(_("customer last name"), max_length=255, blank=True)
+    customer_group = models.CharField(_("customer group"), max_length=32, default="not_logged_in")
+
+    # Denormalised for the grid, like Magento's sales_order_grid.
+    billing_name = models.CharField(_("bill-to name"), max_length=512, blank=True, db_index=True)
+    shipping_name = models.CharField(_("ship-to name"), max_length=512, blank=True, db_index=True)
+
+    order_currency = models.CharField(_("order currency"), max_length=3, default="USD")
+    base_currency = models.CharField(_("base currency"), max_length=3, default="USD")
+    base_to_order_rate = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("1"))
+
+    subtotal = money_field(_("subtotal"))
+    discount_amount = money_field(_("discount"))  # positive number, subtracted from the total
+    shipping_amount = money_field(_("shipping & handling"))
+    shipping_tax_amount = money_field(_("shipping tax"))
+    tax_amount = money_field(_("tax"))  # all tax, items and shipping
+    grand_total = money_field(_("grand total (purchased)"), db_index=True)
+    base_grand_total = money_field(_("grand total (base)"), db_index=True)
+
+    total_invoiced = money_field(_("total invoiced"))
+    total_paid = money_field(_("total paid"))
+    total_refunded = money_field(_("total refunded"))
+    total_canceled = money_field(_("total canceled"))
+    shipping_invoiced = money_field(_("shipping invoiced"))
+    shipping_refunded = money_field(_("shipping refunded"))
+
+    payment_method = models.CharField(_("payment method code"), max_length=64, default="checkmo")
+    payment_method_title = models.CharField(_("payment method"), max_length=255, default="Check / Money order")
+    shipping_method = models.CharField(_("shipping method code"), max_length=64, blank=True)
+    shipping_description = models.CharField(_("shipping method"), max_length=255, blank=True)
+
+    created_at = models.DateTimeField(_("purchase date"), db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_order_number"],
+                condition=Q(external_order_number__isnull=False),
+                name="uniq_order_channel_external_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="order_created_desc"),
+            models.Index(fields=["external_order_number"], name="order_external_number"),
+            models.Index(fields=["state", "-created_at"], name="order_state_created"),
+        ]
+        permissions = [
+            ("invoice_order", _("Can invoice orders")),
+            ("ship_order", _("Can ship orders")),
+            ("creditmemo_order", _("Can create credit memos")),
+            ("cancel_order", _("Can cancel orders")),
+            ("hold_order", _("Can hold and unhold orders")),
+            ("comment_order", _("Can comment on orders")),
+            ("email_order", _("Can send order emails")),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.increment_id}"
+
+    @property
+    def customer_name(self) -> str:
+        return f"{self.customer_first_name} {self.customer_last_name}".strip()
+
+    @property
+    def total_due(self) -> Decimal:
+        if self.state == OrderState.CANCELED:
+            return ZERO
+        return max(self.grand_total - self.total_paid - self.total_canceled, ZERO)
+
+
+class OrderAddress(models.Model):
+    class Type(models.TextChoices):
+        BILLING = "billing", _("Billing Address")
+        SHIPPING = "shipping", _("Shipping Address")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="addresses")
+    address_type = models.CharField(max_length=16, choices=Type.choices)
+    first_name = models.CharField(_("first name"), max_length=255, blank=True)
+    last_name = models.CharField(_("last name"), max_length=255, blank=True)
+    company = models.CharField(_("company"), max_length=255, blank=True)
+    street = models.TextField(_("street address"), blank=True)
+    city = models.CharField(_("city"), max_length=255, blank=True)
+    region = models.CharField(_("state/province"), max_length=255, blank=True)
+    postcode = models.CharField(_("zip/postal code"), max_length=32, blank=True)
+    country_code = models.CharField(_("country"), max_length=2, blank=True)
+    telephone = models.CharField(_("phone number"), max_length=64, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "address_type"], name="uniq_order_address_type")]
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    sku = models.CharField(_("SKU"), max_length=128)
+    name = models.CharField(_("product"), max_length=512)
+    # The channel's own id for this line (Amazon's OrderItemId), needed to tell the channel about shipments.
+    external_item_id = models.CharField(max_length=64, blank=True)
+
+    qty_ordered = models.PositiveIntegerField(_("ordered"))
+    qty_invoiced = models.PositiveIntegerField(_("invoiced"), default=0)
+    qty_shipped = models.PositiveIntegerField(_("shipped"), default=0)
+    qty_refunded = models.PositiveIntegerField(_("refunded"), default=0)
+    qty_canceled = models.PositiveIntegerField(_("canceled"), default=0)
+
+    price = money_field(_("price"))  # unit price, excluding tax
+    original_price = money_field(_("original price"))
+    tax_amount = money_field(_("tax amount"))  # for the whole line
+    tax_percent = models.DecimalField(_("tax percent"), max_digits=7, decimal_places=4, default=Decimal("0"))
+    discount_amount = money_field(_("discount amount"))  # for the whole line
+    row_total = money_field(_("row subtotal"))  # price * qty_ordered
+
+    amount_refunded = money_field(_("amount refunded"))
+    tax_refunded = money_field(_("tax refunded"))
+    discount_refunded = money_field(_("discount refunded"))
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.sku} x{self.qty_ordered}"
+
+
+class Invoice(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", _("Pending")
+        PAID = "paid", _("Paid")
+        CANCELED = "canceled", _("Canceled")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="invoices")
+    increment_id = models.CharField(_("invoice #"), max_length=64, unique=True)
+    state = models.CharField(_("status"), max_length=16, choices=State.choices, default=State.PAID)
+    capture_case = models.CharField(max_length=16, default="offline")
+    subtotal = money_field(_("subtotal"))
+    discount_amount = money_field(_("discount"))
+    shipping_amount = money_field(_("shipping & handling"))
+    tax_amount = money_field(_("tax"))
+    grand_total = money_field(_("grand total"))
+    email_sent = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("invoice date"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class InvoiceItem(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="items")
+    order_item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="invoice_items")
+    qty = models.PositiveIntegerField()
+    price = money_field(_("price"))
+    tax_amount = money_field(_("tax amount"))
+    discount_amount = money_field(_("discount amount"))
+    row_total = money_field(_("row total"))
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    increment_id = models.CharField(_("shipment #"), max_length=64, unique=True)
+    total_qty = models.PositiveIntegerField(_("total quantity"), default=0)
+    email_sent = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("ship date"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class ShipmentItem(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="items")
+    order_item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="shipment_items")
+    qty = models.PositiveIntegerField()
+
+
+class ShipmentTrack(models.Model):
+    class Carrier(models.TextChoices):
+        CUSTOM = "custom", _("Custom Value")
+        DHL = "dhl", "DHL"
+        FEDEX = "fedex", "FedEx"
+        UPS = "ups", "UPS"
+        USPS = "usps", "USPS"
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracks")
+    carrier_code = models.CharField(_("carrier"), max_length=32, choices=Carrier.choices)
+    title = models.CharField(_("title"), max_length=255)
+    track_number = models.CharField(_("number"), max_length=255)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class CreditMemo(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", _("Pending")
+        REFUNDED = "refunded", _("Refunded")
+        CANCELED = "canceled", _("Canceled")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="credit_memos")
+    increment_id = models.CharField(_("credit memo #"), max_length=64, unique=True)
+    state = models.CharField(_("status"), max_length=16, choices=State.choices, default=State.REFUNDED)
+    subtotal = money_field(_("subtotal"))
+    discount_amount = money_field(_("discount"))
+    shipping_amount = money_field(_("refund shipping"))
+    tax_amount = money_field(_("tax"))
+    adjustment_refund = money_field(_("adjustment refund"))
+    adjustment_fee = money_field(_("adjustment fee"))
+    grand_total = money_field(_("grand total"))
+    # What a sales channel needs to hear about the refund (e.g. Amazon's adjustment reason); orders never reads it.
+    channel_data = models.JSONField(default=dict, blank=True)
+    email_sent = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class CreditMemoItem(models.Model):
+    credit_memo = models.ForeignKey(CreditMemo, on_delete=models.CASCADE, related_name="items")
+    order_item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="credit_memo_items")
+    qty = models.PositiveIntegerField()
+    price = money_field(_("price"))
+    tax_amount = money_field(_("tax amount"))
+    discount_amount = money_field(_("discount amount"))
+    row_total = money_field(_("row total"))
+    back_to_stock = models.BooleanField(_("return to stock"), default=False)
+
+
+class OrderComment(models.Model):
+    """One line of the order's comments history: a note, a status change, or a record of what happened."""
+
+    class Kind(models.TextChoices):
+        ORDER = "order", _("Order")
+        INVOICE = "invoice", _("Invoice")
+        SHIPMENT = "shipment", _("Shipment")
+        CREDIT_MEMO = "creditmemo", _("Credit Memo")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="comments")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ORDER)
+    comment = models.TextField(_("comment"), blank=True)
+    status = models.CharField(_("status"), max_length=64, blank=True)
+    is_customer_notified = models.BooleanField(_("customer notified"), default=False)
+    is_visible_on_front = models.BooleanField(_("visible on storefront"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,1 @@
+"""A local stand-in for Amazon's Selling Partner API and Login with Amazon. Reached only over HTTP."""
