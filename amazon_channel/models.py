@@ -1,0 +1,276 @@
+"""Amazon stores (Seller Central accounts) and their settings, Amazon orders, the SP-API communication log and the
+outbox of updates that must reach Amazon."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order, Store
+
+from .crypto import EncryptedTextField
+
+ZERO = Decimal("0.00")
+
+
+class Region(models.TextChoices):
+    NORTH_AMERICA = "na", _("North America")
+    EUROPE = "eu", _("Europe")
+    FAR_EAST = "fe", _("Far East")
+
+
+class AmazonStore(models.Model):
+    class CustomerCreation(models.TextChoices):
+        GUEST = "guest", _("No Customer Creation (guest)")
+        BUILD = "build", _("Build New Customer Account")
+
+    class OrderNumberSource(models.TextChoices):
+        COMMERCE = "commerce", _("Build Using Commerce Order Number")
+        AMAZON = "amazon", _("Build Using Amazon Order Number")
+
+    class OrderStatusMode(models.TextChoices):
+        DEFAULT = "default", _("Default Order Status")
+        CUSTOM = "custom", _("Custom Order Status")
+
+    name = models.CharField(_("store name"), max_length=255)
+    region = models.CharField(_("region"), max_length=2, choices=Region.choices, default=Region.NORTH_AMERICA)
+    marketplace_id = models.CharField(_("marketplace"), max_length=32, default="ATVPDKIKX0DER")
+    seller_id = models.CharField(_("seller ID"), max_length=64)
+    client_id = models.CharField(_("LWA client ID"), max_length=255)
+    client_secret = EncryptedTextField(_("LWA client secret"), blank=True)
+    refresh_token = EncryptedTextField(_("refresh token"), blank=True)
+
+    import_orders = models.BooleanField(_("Import Amazon Orders"), default=True)
+    commerce_store = models.ForeignKey(
+        Store, verbose_name=_("Import Amazon Orders Into Store"), on_delete=models.PROTECT, related_name="+"
+    )
+    customer_creation = models.CharField(
+        _("Customer Creation"), max_length=16, choices=CustomerCreation.choices, default=CustomerCreation.GUEST
+    )
+    order_number_source = models.CharField(
+        _("Order Number Source"), max_length=16, choices=OrderNumberSource.choices, default=OrderNumberSource.COMMERCE
+    )
+    order_status_mode = models.CharField(
+        _("Order Status"), max_length=16, choices=OrderStatusMode.choices, default=OrderStatusMode.DEFAULT
+    )
+    processing_order_status = models.CharField(_("Processing Order Status"), max_length=64, blank=True)
+    read_only_mode = models.BooleanField(
+        _("Read-Only Mode"), default=False, help_text=_("Import from Amazon, but send nothing back to Amazon.")
+    )
+    sync_interval_minutes = models.PositiveIntegerField(_("sync every (minutes)"), default=5)
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The lastUpdatedAfter cursor of the next import; editable for a backfill.
+    last_order_sync = models.DateTimeField(_("Last Order Sync"), null=True, blank=True)
+    last_sync_started_at = models.DateTimeField(null=True, blank=True)
+    last_sync_finished_at = models.DateTimeField(null=True, blank=True)
+    last_sync_ok = models.BooleanField(null=True)
+    last_sync_message = models.TextField(blank=True)
+    # One import per store at a time: a lease taken by a compare-and-set UPDATE, so a crashed worker's lease expires.
+    sync_lease_token = models.CharField(max_length=64, blank=True)
+    sync_lease_until = models.DateTimeField(null=True, blank=True)
+    # Where an interrupted import resumes: its window and Amazon's pagination token (valid 24 h).
+    sync_window_start = models.DateTimeField(null=True, blank=True)
+    sync_window_end = models.DateTimeField(null=True, blank=True)
+    sync_resume_token = models.TextField(blank=True)
+    sync_resume_saved_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Amazon store")
+        verbose_name_plural = _("Amazon stores")
+        ordering = ["name", "id"]
+        permissions = [
+            ("sync_amazonstore", _("Can run an Amazon order sync")),
+            ("cancel_amazonorder", _("Can cancel Amazon orders")),
+            ("retry_outboundupdate", _("Can retry updates to Amazon")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AmazonOrderStatus(models.TextChoices):
+    """Amazon's fulfillment statuses (Orders API v2026-01-01)."""
+
+    PENDING_AVAILABILITY = "PENDING_AVAILABILITY", _("Pending Availability")
+    PENDING = "PENDING", _("Pending")
+    UNSHIPPED = "UNSHIPPED", _("Unshipped")
+    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED", _("Partially Shipped")
+    SHIPPED = "SHIPPED", _("Shipped")
+    CANCELLED = "CANCELLED", _("Canceled")
+    UNFULFILLABLE = "UNFULFILLABLE", _("Unfulfillable")
+
+
+class AmazonOrder(models.Model):
+    class FulfilledBy(models.TextChoices):
+        MERCHANT = "MERCHANT", _("Merchant")
+        AMAZON = "AMAZON", _("Amazon")
+
+    store = models.ForeignKey(AmazonStore, on_delete=models.CASCADE, related_name="amazon_orders")
+    amazon_order_id = models.CharField(_("Order Number"), max_length=64)
+    marketplace_id = models.CharField(_("marketplace"), max_length=32, blank=True)
+    status = models.CharField(_("Status"), max_length=32, choices=AmazonOrderStatus.choices, db_index=True)
+    fulfilled_by = models.CharField(_("fulfillment channel"), max_length=16, choices=FulfilledBy.choices)
+    ship_service_level = models.CharField(_("ship service level"), max_length=128, blank=True)
+    purchase_date = models.DateTimeField(_("Purchase Date"), db_index=True)
+    amazon_updated_at = models.DateTimeField(_("last updated at Amazon"))
+    latest_ship_date = models.DateTimeField(_("latest ship date"), null=True, blank=True)
+    is_prime = models.BooleanField(_("Prime"), default=False)
+    is_business = models.BooleanField(_("business order"), default=False)
+    is_premium = models.BooleanField(_("premium order"), default=False)
+
+    buyer_name = models.CharField(_("Buyer's Name"), max_length=255, blank=True, db_index=True)
+    buyer_email = models.CharField(_("buyer email"), max_length=255, blank=True)
+    # The shipping address as Amazon sent it, edited here only when staff correct it.
+    shipping_address = models.JSONField(_("shipping address"), default=dict, blank=True)
+
+    currency = models.CharField(max_length=3, blank=True)
+    grand_total = models.DecimalField(_("Grand Total"), max_digits=14, decimal_places=2, null=True, blank=True)
+    items_shipped = models.PositiveIntegerField(default=0)
+    items_unshipped = models.PositiveIntegerField(default=0)
+
+    commerce_order = models.OneToOneField(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="amazon_order"
+    )
+    # Order Notes: the last thing that happened to this order, or why it could not be imported.
+    order_notes = models.TextField(_("Order Notes"), blank=True)
+    import_error = models.TextField(_("import error"), blank=True)
+    import_attempts = models.PositiveIntegerField(default=0)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Amazon order")
+        verbose_name_plural = _("Amazon orders")
+        ordering = ["-purchase_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "amazon_order_id"], name="uniq_amazon_order_per_store"),
+        ]
+        indexes = [
+            models.Index(fields=["store", "-purchase_date"], name="amazon_order_store_purchase"),
+            models.Index(fields=["amazon_order_id"], name="amazon_order_number"),
+            models.Index(fields=["store"], condition=~Q(import_error=""), name="amazon_order_failed_import"),
+        ]
+
+    def __str__(self) -> str:
+        return self.amazon_order_id
+
+    @property
+    def can_cancel(self) -> bool:
+        """Amazon accepts a seller's cancel only while the order is Unshipped."""
+        return self.status == AmazonOrderStatus.UNSHIPPED
+
+
+class AmazonOrderItem(models.Model):
+    amazon_order = models.ForeignKey(AmazonOrder, on_delete=models.CASCADE, related_name="items")
+    order_item_id = models.CharField(max_length=64)
+    seller_sku = models.CharField(_("SKU"), max_length=128, blank=True)
+    asin = models.CharField(_("ASIN"), max_length=32, blank=True)
+    title = models.CharField(_("product"), max_length=512, blank=True)
+    quantity_ordered = models.PositiveIntegerField(_("quantity ordered"), default=0)
+    quantity_shipped = models.PositiveIntegerField(_("quantity shipped"), default=0)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    item_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    item_tax = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    shipping_price = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    shipping_tax = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    promotion_discount = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["amazon_order", "order_item_id"], name="uniq_amazon_order_item"),
+        ]
+
+
+class AmazonOrderStatusChange(models.Model):
+    amazon_order = models.ForeignKey(AmazonOrder, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32)
+    amazon_updated_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+
+class CommunicationLog(models.Model):
+    """Every SP-API error a store met: what a person needs to ask Amazon about it."""
+
+    store = models.ForeignKey(AmazonStore, on_delete=models.CASCADE, related_name="communication_log")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    operation = models.CharField(_("operation"), max_length=64)
+    http_status = models.PositiveIntegerField(null=True, blank=True)
+    code = models.CharField(_("Amazon's code"), max_length=128, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    request_id = models.CharField(_("request ID"), max_length=128, blank=True)
+    amazon_order_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class OutboundUpdate(models.Model):
+    """One change Amazon must hear about (a shipment, a cancel, a refund), written in the same transaction as the
+    change itself and delivered by a worker until Amazon accepts it or a person is shown why not."""
+
+    class Kind(models.TextChoices):
+        SHIPMENT = "shipment", _("Shipment")
+        CANCEL = "cancel", _("Cancellation")
+        REFUND = "refund", _("Refund")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        AWAITING_RESULT = "awaiting_result", _("Waiting for Amazon's feed result")
+        ACCEPTED = "accepted", _("Accepted")
+        FAILED = "failed", _("Failed")
+
+    store = models.ForeignKey(AmazonStore, on_delete=models.CASCADE, related_name="outbound_updates")
+    amazon_order = models.ForeignKey(AmazonOrder, on_delete=models.CASCADE, related_name="outbound_updates")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    # Stable identity of this update at Amazon (a package reference, or the credit memo / cancel it stands for):
+    # a retry after a crash sends the same identity and never a second update.
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    payload = models.JSONField(default=dict)
+    shipment_id = models.BigIntegerField(null=True, blank=True)
+    credit_memo_id = models.BigIntegerField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_response = models.TextField(blank=True)
+    feed = models.ForeignKey("AmazonFeed", null=True, blank=True, on_delete=models.SET_NULL, related_name="updates")
+    feed_message_id = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbound_due")]
+
+
+class AmazonFeed(models.Model):
+    """One feed submitted to Amazon, batching many updates' messages."""
+
+    store = models.ForeignKey(AmazonStore, on_delete=models.CASCADE, related_name="feeds")
+    feed_type = models.CharField(max_length=64)
+    feed_document_id = models.CharField(max_length=255, blank=True)
+    feed_id = models.CharField(max_length=64, blank=True, db_index=True)
+    processing_status = models.CharField(max_length=32, blank=True)
+    result_document_id = models.CharField(max_length=255, blank=True)
+    document = models.TextField(blank=True)
+    report = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
