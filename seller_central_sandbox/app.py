@@ -135,8 +135,8 @@ class SandboxApp:
             sock = environ.get("werkzeug.socket")
             if sock is not None:
                 sock.shutdown(socket.SHUT_RDWR)
-            self._record(request, endpoint, None, 0, request_id, now, fault, started)
-            return Response(b"", status=500)
+            self._record(request, endpoint, fault, 0, request_id, now, started=started)
+            return Response(b"", status=500)  # never reaches the client: the socket is shut
         client_id = ""
         try:
             if fault and fault.kind in {"429", "500", "503", "expired_token"}:
@@ -219,7 +219,7 @@ class SandboxApp:
             response.content_type = reply.content_type
         else:
             response.headers.pop("Content-Type", None)
-        self._record(request, endpoint, fault, reply.status, request_id, now, None, started, reply)
+        self._record(request, endpoint, fault, reply.status, request_id, now, started=started, reply=reply)
         return response
 
     def _record(
@@ -230,11 +230,10 @@ class SandboxApp:
         status: int,
         request_id: str,
         now: float,
-        dropped: Fault | None = None,
+        *,
         started: float | None = None,
         reply: Reply | None = None,
     ) -> None:
-        fault = fault or dropped
         headers = {}
         for name in LEDGER_HEADERS:
             value = request.headers.get(name)

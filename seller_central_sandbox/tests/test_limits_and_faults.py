@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import requests
 from seller_central_sandbox.server import DemoTicker
 from seller_central_sandbox.state import Sandbox
 
-from .conftest import ORDERS, Amazon
+from .conftest import ORDERS, US, Amazon
 
 
 def ago(**delta: float) -> str:
@@ -249,3 +250,59 @@ def test_demo_ticker_adds_orders_that_move_along(sandbox):
     assert {state.orders[i].status for i in ticker.added} <= {"UNSHIPPED", "CANCELLED"}
     page = requests.get(sandbox.url + "/", timeout=5).text
     assert all(order_id in page for order_id in ticker.added)
+
+
+def test_page_lists_orders_and_what_reached_amazon(amazon: Amazon):
+    control = amazon.handle.control
+    [oid] = control.add_orders(1, status="UNSHIPPED", fulfilled_by="MERCHANT", marketplace_id=US)
+    item = control.order(oid)["items"][0]["order_item_id"]
+    shipped = amazon.post(
+        f"/orders/v0/orders/{oid}/shipmentConfirmation",
+        json={
+            "marketplaceId": US,
+            "packageDetail": {
+                "packageReferenceId": "1",
+                "carrierCode": "UPS",
+                "trackingNumber": "1ZPAGE",
+                "shipDate": "2026-01-05T10:00:00Z",
+                "orderItems": [{"orderItemId": item, "quantity": 1}],
+            },
+        },
+    )
+    assert shipped.status_code == 204
+
+    page = requests.get(amazon.url + "/", timeout=5)
+
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert oid in page.text
+    assert "confirmShipment" in page.text and "1ZPAGE" in page.text
+
+
+def test_command_line_serves_a_seeded_sandbox(tmp_path):
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "seller_central_sandbox", "--port", str(port), "--seed", "9", "--orders", "25"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                state = requests.get(f"http://127.0.0.1:{port}/_sandbox/state", timeout=1).json()
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the sandbox did not start"
+                time.sleep(0.1)
+        assert state["orders"] == 25
+        assert state["seed"] == 9
+        assert state["rate_limits"] is True
+    finally:
+        process.terminate()
+        process.wait(10)
