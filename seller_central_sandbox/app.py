@@ -33,6 +33,7 @@ DENIED = "Access to requested resource is denied."
 INVALID_TOKEN = "The access token you provided is revoked, malformed or invalid."
 LEDGER_HEADERS = ("x-amz-access-token", "x-amz-date", "user-agent", "content-type", "content-encoding")
 MAX_LEDGER_BODY = 64 * 1024
+MAX_LEDGER_RESPONSE = 8 * 1024
 
 API_RULES = [
     Rule("/auth/o2/token", methods=["POST"], endpoint="token"),
@@ -219,7 +220,9 @@ class SandboxApp:
             response.content_type = reply.content_type
         else:
             response.headers.pop("Content-Type", None)
-        self._record(request, endpoint, fault, reply.status, request_id, now, started=started, reply=reply)
+        # Small answers are kept in the ledger; big ones (search pages, reports) would fill memory in a long demo.
+        keep = reply if len(payload) <= MAX_LEDGER_RESPONSE and not isinstance(reply.body, bytes) else None
+        self._record(request, endpoint, fault, reply.status, request_id, now, started=started, reply=keep)
         return response
 
     def _record(
@@ -251,7 +254,7 @@ class SandboxApp:
                 "headers": headers,
                 "body": _ledger_body(request, endpoint),
                 "status": status,
-                "response": reply.body if reply is not None and not isinstance(reply.body, bytes) else None,
+                "response": reply.body if reply is not None else None,
                 "fault": fault.kind if fault else None,
                 "request_id": request_id,
                 "at": o.iso(now) if now else None,

@@ -25,7 +25,7 @@ SELLER_ID = "A2SANDBOXSELLER"
 DEFAULT_MARKETPLACE = "ATVPDKIKX0DER"
 TOKEN_LIFETIME = 3600
 PAGINATION_TOKEN_LIFETIME = 24 * 3600
-LEDGER_SIZE = 20_000
+LEDGER_SIZE = 5_000  # the newest requests; older ones drop off
 
 # Amazon's default usage plans: operation -> (requests per second, burst).
 USAGE_PLANS: dict[str, tuple[float, int]] = {
