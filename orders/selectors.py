@@ -1,0 +1,144 @@
+"""Reads for the sales pages. Each returns a queryset (or object) that already joins what its page shows, so a
+page's query count does not grow with its rows."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import (
+    CreditMemo,
+    CreditMemoItem,
+    Invoice,
+    InvoiceItem,
+    Order,
+    OrderAddress,
+    OrderComment,
+    OrderItem,
+    Shipment,
+    ShipmentItem,
+)
+
+# Magento's default status labels; a channel may use its own status codes, shown title-cased.
+STATUS_LABELS = {
+    "pending": "Pending",
+    "pending_payment": "Pending Payment",
+    "payment_review": "Payment Review",
+    "processing": "Processing",
+    "complete": "Complete",
+    "closed": "Closed",
+    "canceled": "Canceled",
+    "holded": "On Hold",
+    "fraud": "Suspected Fraud",
+}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status.replace("_", " ").title())
+
+
+def order_grid_rows() -> QuerySet[Order]:
+    """Orders for the grid: the store joined in, only the columns the grid and the CSV use."""
+    return Order.objects.select_related("store").only(
+        "id",
+        "increment_id",
+        "channel",
+        "external_order_number",
+        "status",
+        "state",
+        "created_at",
+        "billing_name",
+        "shipping_name",
+        "customer_email",
+        "customer_first_name",
+        "customer_last_name",
+        "grand_total",
+        "base_grand_total",
+        "order_currency",
+        "base_currency",
+        "store__id",
+        "store__name",
+        "store__code",
+    )
+
+
+def order_statuses() -> list[tuple[str, str]]:
+    """Statuses to filter by: the defaults plus any a channel has used (one indexed DISTINCT)."""
+    used = set(Order.objects.order_by().values_list("status", flat=True).distinct())
+    codes = list(STATUS_LABELS) + sorted(used - set(STATUS_LABELS))
+    return [(code, status_label(code)) for code in codes]
+
+
+def order_channels() -> list[tuple[str, str]]:
+    used = Order.objects.order_by().values_list("channel", flat=True).distinct()
+    return [(code, code.replace("_", " ").title()) for code in sorted(used)]
+
+
+def orders_by_ids(ids: list[int]) -> QuerySet[Order]:
+    return Order.objects.filter(pk__in=ids).order_by("pk")
+
+
+def order_detail(order_id: int) -> Order:
+    """One order with everything its page shows: items, addresses, documents, tracks and comments with authors."""
+    return (
+        Order.objects.select_related("store", "customer")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.order_by("id")),
+            Prefetch("addresses", queryset=OrderAddress.objects.all()),
+            Prefetch("invoices", queryset=Invoice.objects.select_related("created_by").order_by("-created_at", "-id")),
+            Prefetch(
+                "shipments",
+                queryset=Shipment.objects.select_related("created_by")
+                .prefetch_related("tracks")
+                .order_by("-created_at", "-id"),
+            ),
+            Prefetch(
+                "credit_memos",
+                queryset=CreditMemo.objects.select_related("created_by").order_by("-created_at", "-id"),
+            ),
+            Prefetch(
+                "comments", queryset=OrderComment.objects.select_related("created_by").order_by("-created_at", "-id")
+            ),
+        )
+        .get(pk=order_id)
+    )
+
+
+def invoice_grid_rows() -> QuerySet[Invoice]:
+    return Invoice.objects.select_related("order", "order__store")
+
+
+def shipment_grid_rows() -> QuerySet[Shipment]:
+    return Shipment.objects.select_related("order", "order__store")
+
+
+def creditmemo_grid_rows() -> QuerySet[CreditMemo]:
+    return CreditMemo.objects.select_related("order", "order__store")
+
+
+def invoice_detail(invoice_id: int) -> Invoice:
+    return (
+        Invoice.objects.select_related("order", "order__store", "created_by")
+        .prefetch_related(Prefetch("items", queryset=InvoiceItem.objects.select_related("order_item").order_by("id")))
+        .prefetch_related("order__addresses")
+        .get(pk=invoice_id)
+    )
+
+
+def shipment_detail(shipment_id: int) -> Shipment:
+    return (
+        Shipment.objects.select_related("order", "order__store", "created_by")
+        .prefetch_related(Prefetch("items", queryset=ShipmentItem.objects.select_related("order_item").order_by("id")))
+        .prefetch_related("tracks", "order__addresses")
+        .get(pk=shipment_id)
+    )
+
+
+def creditmemo_detail(credit_memo_id: int) -> CreditMemo:
+    return (
+        CreditMemo.objects.select_related("order", "order__store", "created_by")
+        .prefetch_related(
+            Prefetch("items", queryset=CreditMemoItem.objects.select_related("order_item").order_by("id"))
+        )
+        .prefetch_related("order__addresses")
+        .get(pk=credit_memo_id)
+    )
