@@ -50,8 +50,15 @@ class OrderGrid(Grid):
         (_("Base Currency"), lambda o: o.base_currency),
         (_("Grand Total (Purchased)"), lambda o: o.grand_total),
         (_("Order Currency"), lambda o: o.order_currency),
-        (_("Status"), lambda o: selectors.status_label(o.status)),
+        (_("Status"), lambda o: o.status),  # the code; csv_rows swaps in the label
     )
+
+    def csv_rows(self, rows=None):
+        labels = selectors.status_labels()
+        for n, line in enumerate(super().csv_rows(rows)):
+            if n:
+                line[-1] = selectors.status_label(line[-1], labels)
+            yield line
 
 
 class InvoiceGrid(Grid):

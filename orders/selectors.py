@@ -14,26 +14,25 @@ from .models import (
     OrderAddress,
     OrderComment,
     OrderItem,
+    OrderStatus,
     Shipment,
     ShipmentItem,
 )
 
-# Magento's default status labels; a channel may use its own status codes, shown title-cased.
-STATUS_LABELS = {
-    "pending": "Pending",
-    "pending_payment": "Pending Payment",
-    "payment_review": "Payment Review",
-    "processing": "Processing",
-    "complete": "Complete",
-    "closed": "Closed",
-    "canceled": "Canceled",
-    "holded": "On Hold",
-    "fraud": "Suspected Fraud",
-}
+
+def status_labels() -> dict[str, str]:
+    """Status code -> the label merchants see (one small query)."""
+    return {code: str(label) for code, label in OrderStatus.objects.values_list("code", "label")}
 
 
-def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status.replace("_", " ").title())
+def status_label(status: str, labels: dict[str, str] | None = None) -> str:
+    labels = status_labels() if labels is None else labels
+    return labels.get(status) or status.replace("_", " ").title()
+
+
+def statuses_for_state(state: str) -> list[OrderStatus]:
+    """The statuses a comment may set while the order is in this state."""
+    return list(OrderStatus.objects.filter(state=state).order_by("label"))
 
 
 def order_grid_rows() -> QuerySet[Order]:
@@ -62,10 +61,11 @@ def order_grid_rows() -> QuerySet[Order]:
 
 
 def order_statuses() -> list[tuple[str, str]]:
-    """Statuses to filter by: the defaults plus any a channel has used (one indexed DISTINCT)."""
+    """Statuses to filter by: every defined status plus any code orders carry without a definition."""
+    labels = status_labels()
     used = set(Order.objects.order_by().values_list("status", flat=True).distinct())
-    codes = list(STATUS_LABELS) + sorted(used - set(STATUS_LABELS))
-    return [(code, status_label(code)) for code in codes]
+    codes = sorted(labels, key=lambda c: labels[c]) + sorted(used - set(labels))
+    return [(code, status_label(code, labels)) for code in codes]
 
 
 def order_channels() -> list[tuple[str, str]]:

@@ -56,8 +56,10 @@ def render(section: str, request: HttpRequest, obj: object) -> SafeString:
 
 
 def register_form_extension(form: str, factory: FormExtension) -> None:
-    """Let an app add fields to an action form ("credit_memo", ...): `factory(order)` returns a form mixin class
-    (fields + `extension_data()` -> dict passed to the service as channel data) or None when it doesn't apply."""
+    """Let an app add fields to an action form ("credit_memo"): `factory(order)` returns a `django.forms.Form`
+    subclass (its fields, and optionally `extension_data(self) -> dict` from its cleaned data, which reaches the
+    service as `channel_data`), or None when it doesn't apply to this order. Its fields are drawn under the
+    totals; their errors show there."""
     extensions = _form_extensions.setdefault(form, [])
     if factory not in extensions:
         extensions.append(factory)

@@ -5,16 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from operator import attrgetter
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from admin_ui.mass_actions import report_mass_action, run_mass_action
 from admin_ui.permissions import permission_required
 
-from . import selectors, view_blocks
+from . import rules, selectors, services, view_blocks
+from .forms import CommentForm, CreditMemoForm, InvoiceForm, ShipmentForm, credit_memo_form_class
 from .grids import CreditMemoGrid, InvoiceGrid, OrderGrid, ShipmentGrid
-from .models import CreditMemo, Invoice, Order, OrderAddress, Shipment
+from .models import CreditMemo, Invoice, Order, OrderAddress, OrderItem, Shipment
+from .services import OrderActionRefused
 
 # --- grids --------------------------------------------------------------------------------------------------------
 
@@ -127,6 +134,7 @@ def order_view(request: HttpRequest, order_id: int) -> HttpResponse:
         "status_label": selectors.status_label(order.status),
         "addresses": _addresses(order),
         "history": _history(order),
+        "comment_statuses": selectors.statuses_for_state(order.state),
         "buttons": order_buttons(request.user, order),
         "payment_shipping_blocks": view_blocks.render("payment_shipping", request, order),
         "order_notices": view_blocks.render("order_notices", request, order),
@@ -150,15 +158,12 @@ class Button:
 
 def order_buttons(user, order: Order) -> list[Button]:
     """The action buttons the order page shows: those its guard allows and the user has permission for."""
-    try:
-        from . import rules
-    except ImportError:  # until orders.rules lands the page is read-only
-        return []
+    guards = rules.guards(order, order.items.all())
     candidates = [
         (
             "cancel",
             "orders.cancel_order",
-            rules.can_cancel,
+            guards["cancel"],
             Button(
                 "cancel",
                 _("Cancel"),
@@ -170,7 +175,7 @@ def order_buttons(user, order: Order) -> list[Button]:
         (
             "email",
             "orders.email_order",
-            lambda o: True,
+            bool(order.customer_email),
             Button(
                 "email",
                 _("Send Email"),
@@ -182,35 +187,35 @@ def order_buttons(user, order: Order) -> list[Button]:
         (
             "hold",
             "orders.hold_order",
-            rules.can_hold,
+            guards["hold"],
             Button("hold", _("Hold"), reverse("orders:order_hold", args=[order.pk]), post=True),
         ),
         (
             "unhold",
             "orders.hold_order",
-            rules.can_unhold,
+            guards["unhold"],
             Button("unhold", _("Unhold"), reverse("orders:order_unhold", args=[order.pk]), post=True),
         ),
         (
             "invoice",
             "orders.invoice_order",
-            rules.can_invoice,
+            guards["invoice"],
             Button("invoice", _("Invoice"), reverse("orders:invoice_new", args=[order.pk])),
         ),
         (
             "creditmemo",
             "orders.creditmemo_order",
-            rules.can_creditmemo,
+            guards["creditmemo"],
             Button("creditmemo", _("Credit Memo"), reverse("orders:creditmemo_new", args=[order.pk])),
         ),
         (
             "ship",
             "orders.ship_order",
-            rules.can_ship,
+            guards["ship"],
             Button("ship", _("Ship"), reverse("orders:shipment_new", args=[order.pk])),
         ),
     ]
-    return [button for _key, perm, guard, button in candidates if user.has_perm(perm) and guard(order)]
+    return [button for _key, perm, allowed, button in candidates if allowed and user.has_perm(perm)]
 
 
 # --- document views -----------------------------------------------------------------------------------------------
@@ -257,3 +262,273 @@ def creditmemo_view(request: HttpRequest, credit_memo_id: int) -> HttpResponse:
         "blocks": view_blocks.render("credit_memo", request, memo),
     }
     return render(request, "orders/creditmemo_view.html", context)
+
+
+# --- actions ------------------------------------------------------------------------------------------------------
+
+
+def _order_for_action(order_id: int) -> tuple[Order, list[OrderItem]]:
+    order = get_object_or_404(Order.objects.select_related("store"), pk=order_id)
+    return order, list(order.items.order_by("id"))
+
+
+def _back_to_order(order_id: int, tab: str = "") -> HttpResponse:
+    url = reverse("orders:order_view", args=[order_id])
+    return redirect(f"{url}?tab={tab}" if tab else url)
+
+
+def _refused(request: HttpRequest, order_id: int, refusal: OrderActionRefused) -> HttpResponse:
+    messages.error(request, refusal.message)
+    return _back_to_order(order_id)
+
+
+def _action_page(request, *, order, items, form, template: str, title, extra: dict | None = None):
+    context = {
+        "order": order,
+        "form": form,
+        "title": title,
+        "addresses": _addresses(order),
+        "status_label": selectors.status_label(order.status),
+        **(extra or {}),
+    }
+    return render(request, template, context, status=400 if form.is_bound and form.errors else 200)
+
+
+@permission_required("orders.invoice_order")
+def invoice_new(request: HttpRequest, order_id: int) -> HttpResponse:
+    order, items = _order_for_action(order_id)
+    if not rules.can_invoice(order, items):
+        messages.error(request, _("The order does not allow an invoice to be created."))
+        return _back_to_order(order.pk)
+    form = InvoiceForm(request.POST or None, order=order, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice = services.invoice_order(
+                order=order,
+                actor=request.user,
+                quantities=form.quantities(),
+                comment=form.cleaned_data["comment"],
+                notify_customer=form.cleaned_data["notify_customer"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except OrderActionRefused as refusal:
+            form.add_refusal(refusal)
+        else:
+            messages.success(request, _("The invoice #%(number)s has been created.") % {"number": invoice.increment_id})
+            return _back_to_order(order.pk)
+    return _action_page(
+        request, order=order, items=items, form=form, template="orders/invoice_new.html", title=_("New Invoice")
+    )
+
+
+@permission_required("orders.ship_order")
+def shipment_new(request: HttpRequest, order_id: int) -> HttpResponse:
+    order, items = _order_for_action(order_id)
+    if not rules.can_ship(order, items):
+        messages.error(request, _("The order does not allow a shipment to be created."))
+        return _back_to_order(order.pk)
+    form = ShipmentForm(request.POST or None, order=order, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shipment = services.ship_order(
+                order=order,
+                actor=request.user,
+                quantities=form.quantities(),
+                tracks=form.tracks(),
+                comment=form.cleaned_data["comment"],
+                notify_customer=form.cleaned_data["notify_customer"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except OrderActionRefused as refusal:
+            form.add_refusal(refusal)
+        else:
+            messages.success(
+                request, _("The shipment #%(number)s has been created.") % {"number": shipment.increment_id}
+            )
+            return _back_to_order(order.pk)
+    return _action_page(
+        request,
+        order=order,
+        items=items,
+        form=form,
+        template="orders/shipment_new.html",
+        title=_("New Shipment"),
+        extra={"carriers": ShipmentForm.carriers, "track_rows": form.track_rows()},
+    )
+
+
+@permission_required("orders.creditmemo_order")
+def creditmemo_new(request: HttpRequest, order_id: int) -> HttpResponse:
+    order, items = _order_for_action(order_id)
+    if not rules.can_creditmemo(order, items):
+        messages.error(request, _("The order does not allow a credit memo to be created."))
+        return _back_to_order(order.pk)
+    form_class = credit_memo_form_class(order, view_blocks.form_extensions("credit_memo", order))
+    form = form_class(request.POST or None, order=order, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            memo = services.refund_order(
+                order=order,
+                actor=request.user,
+                quantities=form.quantities(),
+                return_to_stock=form.return_to_stock(),
+                refund_shipping=form.amount("refund_shipping"),
+                adjustment_refund=form.amount("adjustment_refund"),
+                adjustment_fee=form.amount("adjustment_fee"),
+                comment=form.cleaned_data["comment"],
+                notify_customer=form.cleaned_data["notify_customer"],
+                channel_data=form.channel_data(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except OrderActionRefused as refusal:
+            form.add_refusal(refusal)
+        else:
+            messages.success(request, _("You created the credit memo #%(number)s.") % {"number": memo.increment_id})
+            return _back_to_order(order.pk)
+    extension_fields = [
+        form[name]
+        for name in form.fields
+        if name not in CreditMemoForm.base_fields and not (name.startswith("item_") or name.startswith("back_"))
+    ]
+    return _action_page(
+        request,
+        order=order,
+        items=items,
+        form=form,
+        template="orders/creditmemo_new.html",
+        title=_("New Memo"),
+        extra={"extension_fields": extension_fields},
+    )
+
+
+def _simple_action(request, order_id: int, action, done_message) -> HttpResponse:
+    order = get_object_or_404(Order, pk=order_id)
+    try:
+        action(order)
+    except OrderActionRefused as refusal:
+        return _refused(request, order.pk, refusal)
+    messages.success(request, done_message)
+    return _back_to_order(order.pk)
+
+
+@require_POST
+@permission_required("orders.cancel_order")
+def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    return _simple_action(
+        request,
+        order_id,
+        lambda o: services.cancel_order(order=o, actor=request.user, expected_version=_posted_version(request)),
+        _("You canceled the order."),
+    )
+
+
+@require_POST
+@permission_required("orders.hold_order")
+def order_hold(request: HttpRequest, order_id: int) -> HttpResponse:
+    return _simple_action(
+        request, order_id, lambda o: services.hold_order(order=o, actor=request.user), _("You put the order on hold.")
+    )
+
+
+@require_POST
+@permission_required("orders.hold_order")
+def order_unhold(request: HttpRequest, order_id: int) -> HttpResponse:
+    return _simple_action(
+        request,
+        order_id,
+        lambda o: services.unhold_order(order=o, actor=request.user),
+        _("You released the order from holding status."),
+    )
+
+
+@require_POST
+@permission_required("orders.email_order")
+def order_email(request: HttpRequest, order_id: int) -> HttpResponse:
+    return _simple_action(
+        request,
+        order_id,
+        lambda o: services.send_order_email(order=o, actor=request.user),
+        _("You sent the order email."),
+    )
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+@require_POST
+@permission_required("orders.comment_order")
+def order_comment(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_object_or_404(Order, pk=order_id)
+    form = CommentForm(request.POST)
+    form.is_valid()  # every field is optional; the service says what is missing
+    data = form.cleaned_data
+    try:
+        services.add_comment(
+            order=order,
+            actor=request.user,
+            comment=data.get("comment", ""),
+            status=data.get("status") or None,
+            notify_customer=data.get("notify_customer", False),
+            visible_on_storefront=data.get("visible_on_storefront", False),
+            expected_version=data.get("version"),
+        )
+    except OrderActionRefused as refusal:
+        errors = "; ".join(m for msgs in refusal.field_errors.values() for m in msgs)
+        messages.error(request, f"{refusal.message} {errors}".strip())
+        return _back_to_order(order.pk)
+    messages.success(request, _("You added a comment to the order."))
+    return _back_to_order(order.pk, "history")
+
+
+# --- mass actions -------------------------------------------------------------------------------------------------
+
+MASS_ACTIONS = {
+    # action: (permission, service, past participle for "N orders were ...")
+    "cancel": ("orders.cancel_order", services.cancel_order, _("canceled")),
+    "hold": ("orders.hold_order", services.hold_order, _("put on hold")),
+    "unhold": ("orders.hold_order", services.unhold_order, _("released from hold")),
+}
+
+
+@require_POST
+@permission_required("orders.view_order")
+def order_mass_action(request: HttpRequest) -> HttpResponse:
+    action = request.POST.get("action", "")
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    back = reverse("orders:order_grid") + (f"?{request.POST['query']}" if request.POST.get("query") else "")
+    if action == "export":
+        # The selected orders, or (none selected) everything the grid's filters match.
+        grid = OrderGrid(QueryDict(request.POST.get("query", "")), selectors.order_grid_rows(), path=back)
+        rows = grid.sorted().filter(pk__in=ids).iterator(chunk_size=2000) if ids else None
+        return grid.csv_response("orders.csv", rows)
+    if action not in MASS_ACTIONS:
+        messages.error(request, _("Choose an action."))
+        return redirect(back)
+    permission, service, done = MASS_ACTIONS[action]
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    if not ids:
+        messages.warning(request, _("Select at least one order."))
+        return redirect(back)
+    result = run_mass_action(
+        selectors.orders_by_ids(ids),
+        lambda order: service(order=order, actor=request.user),
+        refused_exceptions=(OrderActionRefused,),
+        label=lambda order: f"#{order.increment_id}",
+    )
+    report_mass_action(
+        request,
+        result,
+        changed_text=lambda n: (
+            ngettext("%(count)d order was %(done)s.", "%(count)d orders were %(done)s.", n) % {"count": n, "done": done}
+        ),
+        refused_text=lambda n: (
+            ngettext("%(count)d order could not be %(done)s:", "%(count)d orders could not be %(done)s:", n)
+            % {"count": n, "done": done}
+        ),
+    )
+    return redirect(back)

@@ -86,3 +86,12 @@ def render_filter(grid, grid_filter) -> str:
     else:
         context["current"] = grid_filter.value(grid.data)
     return render_to_string(grid_filter.template, context)
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ labels|get_item:order.status }}`: a dict lookup by a variable key."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

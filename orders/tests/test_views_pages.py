@@ -33,7 +33,9 @@ def count_queries(client, url: str) -> int:
 
 
 def test_order_grid_lists_orders_with_channel_number_totals_and_status(client, ops):
-    make_order(increment_id="000000101", customer_first_name="Ann", customer_last_name="Lee", items=[("A", 2, "10.00")])
+    make_order(
+        increment_id="000000101", customer_first_name="Ann", customer_last_name="Lee", items=[("A", 2, "10.00", "2.00")]
+    )
     make_order(
         increment_id="000000102",
         channel="amazon",
@@ -90,7 +92,7 @@ def test_order_grid_query_count_does_not_grow_with_rows(client, ops):
 def test_order_view_shows_sections_tabs_items_and_totals(client, ops):
     order = make_order(
         increment_id="000000201",
-        items=[("24-MB01", 1, "34.00"), ("24-WG02", 2, "12.50")],
+        items=[("24-MB01", 1, "34.00", "3.40"), ("24-WG02", 2, "12.50", "2.50")],
         channel="amazon",
         external_order_number="112-1-1",
     )
