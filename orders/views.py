@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from admin_ui.formatting import currency_places
 from admin_ui.mass_actions import report_mass_action, run_mass_action
 from admin_ui.permissions import permission_required
 
@@ -385,10 +386,12 @@ def creditmemo_new(request: HttpRequest, order_id: int) -> HttpResponse:
         else:
             messages.success(request, _("You created the credit memo #%(number)s.") % {"number": memo.increment_id})
             return _back_to_order(order.pk)
+    for item in items:  # per-unit figures for the page's own recalculation
+        item.unit_tax = (item.tax_amount / item.qty_ordered) if item.qty_ordered else 0
+        item.unit_discount = (item.discount_amount / item.qty_ordered) if item.qty_ordered else 0
+    own = set(CreditMemoForm.base_fields)
     extension_fields = [
-        form[name]
-        for name in form.fields
-        if name not in CreditMemoForm.base_fields and not (name.startswith("item_") or name.startswith("back_"))
+        form[name] for name in form.fields if name not in own and not name.startswith(("item_", "back_"))
     ]
     return _action_page(
         request,
@@ -397,7 +400,12 @@ def creditmemo_new(request: HttpRequest, order_id: int) -> HttpResponse:
         form=form,
         template="orders/creditmemo_new.html",
         title=_("New Memo"),
-        extra={"extension_fields": extension_fields},
+        extra={
+            "extension_fields": extension_fields,
+            "money_bound": [form["refund_shipping"], form["adjustment_refund"], form["adjustment_fee"]],
+            "places": currency_places(order.order_currency),
+            "refundable": rules.refundable_amount(order),
+        },
     )
 
 
