@@ -7,6 +7,7 @@ queries never grows with the page size.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -72,8 +73,11 @@ class ChoiceFilter(GridFilter):
 
     @property
     def choices(self) -> list[tuple[str, str]]:
-        choices = self._choices() if callable(self._choices) else self._choices
-        return [(str(k), str(v)) for k, v in choices]
+        # Loaded once per grid (each Grid works on its own copy of its filters), however often a page asks.
+        if getattr(self, "_loaded", None) is None:
+            choices = self._choices() if callable(self._choices) else self._choices
+            self._loaded = [(str(k), str(v)) for k, v in choices]
+        return self._loaded
 
     def value(self, data: QueryDict) -> str:
         value = data.get(self.name, "")
@@ -199,6 +203,7 @@ class Grid:
     csv_columns: Sequence[tuple[str, Callable[[Any], Any]]] = ()
 
     def __init__(self, data: QueryDict, queryset: QuerySet, *, path: str = ""):
+        self.filters = [_fresh_copy(f) for f in type(self).filters]  # per-request state (loaded choices) stays here
         self.data = data
         self.base_queryset = queryset
         self.path = path
@@ -354,6 +359,12 @@ class Grid:
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+def _fresh_copy(grid_filter: GridFilter) -> GridFilter:
+    clone = copy.copy(grid_filter)
+    vars(clone).pop("_loaded", None)
+    return clone
 
 
 class _Echo:

@@ -158,3 +158,15 @@ def test_order_view_query_count_does_not_grow_with_items(client, ops):
     assert count_queries(client, reverse("orders:order_view", args=[small.pk])) == count_queries(
         client, reverse("orders:order_view", args=[big.pk])
     )
+
+
+def test_filters_and_search_add_no_queries(client, ops):
+    for n in range(3):
+        make_order(channel="amazon", external_order_number=f"113-{n}")
+    plain = count_queries(client, reverse("orders:order_grid"))
+    filtered = count_queries(
+        client,
+        reverse("orders:order_grid")
+        + "?q=113&status=pending&channel=amazon&total_from=1&total_to=999&purchased_from=2020-01-01&sort=-grand_total",
+    )
+    assert filtered == plain
