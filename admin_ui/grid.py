@@ -242,14 +242,18 @@ class Grid:
 
     def filtered(self) -> QuerySet:
         qs = self.base_queryset
-        if self.keyword and self.search_fields:
-            condition = Q()
-            for lookup in self.search_fields:
-                condition |= Q(**{lookup: self.keyword})
-            qs = qs.filter(condition)
+        if self.keyword:
+            condition = self.search_condition(self.keyword)
+            if condition is not None:
+                qs = qs.filter(condition)
         for grid_filter in self.filters:
             qs = grid_filter.apply(qs, self.data)
         return qs
+
+    def search_condition(self, keyword: str) -> Q | None:
+        """The keyword matched against every search field (OR). A grid may narrow it by what the keyword looks like,
+        so an indexed lookup answers instead of a scan."""
+        return _any_of(self.search_fields, keyword)
 
     @property
     def sortable(self) -> dict[str, str]:
@@ -359,6 +363,14 @@ class Grid:
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+def _any_of(lookups: Sequence[str], value: str) -> Q | None:
+    condition = None
+    for lookup in lookups:
+        q = Q(**{lookup: value})
+        condition = q if condition is None else condition | q
+    return condition
 
 
 def _fresh_copy(grid_filter: GridFilter) -> GridFilter:

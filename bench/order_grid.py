@@ -37,9 +37,9 @@ from orders.models import Order, Store  # noqa: E402
 
 PAGES = [
     ("default (newest first)", "/sales/orders/"),
-    ("search increment id", "/sales/orders/?q=1000500"),
-    ("search Amazon order #", "/sales/orders/?q=113-0004"),
-    ("search name", "/sales/orders/?q=smith"),
+    ("search increment id", "/sales/orders/?q=B5000"),
+    ("search Amazon order #", "/sales/orders/?q=103-0000003"),
+    ("search name", "/sales/orders/?q=costello"),
     ("status filter", "/sales/orders/?status=processing"),
     ("channel + date range", "/sales/orders/?channel=amazon&purchased_from=2026-01-01&purchased_to=2026-03-31"),
     ("sort by grand total", "/sales/orders/?sort=-grand_total"),

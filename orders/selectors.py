@@ -3,6 +3,7 @@ page's query count does not grow with its rows."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from .models import (
@@ -63,14 +64,35 @@ def order_grid_rows() -> QuerySet[Order]:
 def order_statuses() -> list[tuple[str, str]]:
     """Statuses to filter by: every defined status plus any code orders carry without a definition."""
     labels = status_labels()
-    used = set(Order.objects.order_by().values_list("status", flat=True).distinct())
+    used = set(_distinct_values("status"))
     codes = sorted(labels, key=lambda c: labels[c]) + sorted(used - set(labels))
     return [(code, status_label(code, labels)) for code in codes]
 
 
 def order_channels() -> list[tuple[str, str]]:
-    used = Order.objects.order_by().values_list("channel", flat=True).distinct()
+    used = _distinct_values("channel")
     return [(code, code.replace("_", " ").title()) for code in sorted(used)]
+
+
+_DISTINCT_COLUMNS = {"status", "channel"}
+
+
+def _distinct_values(column: str) -> list[str]:
+    """The distinct values of an indexed column, one index probe per value (a "loose index scan"): a plain
+    SELECT DISTINCT reads every order, which costs tens of milliseconds on each grid page at 100,000 orders."""
+    if column not in _DISTINCT_COLUMNS:
+        raise ValueError(column)
+    table = connection.ops.quote_name(Order._meta.db_table)
+    col = connection.ops.quote_name(column)
+    sql = (
+        f"WITH RECURSIVE seen(v) AS ("  # noqa: S608 - names come from the whitelist above, quoted
+        f" SELECT MIN({col}) FROM {table}"
+        f" UNION ALL SELECT (SELECT MIN({col}) FROM {table} WHERE {col} > seen.v) FROM seen WHERE seen.v IS NOT NULL"
+        f") SELECT v FROM seen WHERE v IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def orders_by_ids(ids: list[int]) -> QuerySet[Order]:
