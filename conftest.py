@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+# Browser fixtures (browser_page, playwright_browser) shared by every app's browser tests.
+pytest_plugins = ["admin_ui.testing"]
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

@@ -1,10 +1,12 @@
-"""Playwright helpers for browser tests (import the fixtures into a test module, or load this as a pytest plugin).
+"""Playwright helpers for browser tests. The root conftest loads this module as a pytest plugin, so the fixtures
+`browser_page` (a fresh 1280 px page) and `playwright_browser` (one chromium per test session) work everywhere.
 
-from admin_ui.testing import browser_page, login, playwright_browser  # noqa: F401
+    from admin_ui.testing import login
 
-@pytest.mark.browser
-def test_something(browser_page, live_server, django_user_model):
-    login(browser_page, live_server, user)
+    @pytest.mark.browser
+    @pytest.mark.django_db(transaction=True)
+    def test_something(browser_page, live_server):
+        login(browser_page, live_server, staff_user)
 """
 
 from __future__ import annotations

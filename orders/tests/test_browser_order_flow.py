@@ -8,13 +8,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from admin_ui.testing import browser_page, login, playwright_browser  # noqa: F401 - fixtures
+from admin_ui.testing import login
 from orders.tests.factories import make_order, staff_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_invoice_ship_refund_from_the_order_page(browser_page, live_server):  # noqa: F811
+def test_invoice_ship_refund_from_the_order_page(browser_page, live_server):
     page = browser_page
     user = staff_user("all", username="ops")
     make_order(increment_id="000000050", customer_first_name="Someone", customer_last_name="Else")
