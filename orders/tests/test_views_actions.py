@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.models import CreditMemo, Invoice, Order, OrderComment, Shipment
-from orders.services import TrackInput, hold_order, invoice_order, item_field, ship_order, unhold_order
+from orders.services import TrackInput, hold_order, invoice_order, item_field, refund_order, ship_order, unhold_order
 from orders.tests.factories import make_order, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -406,3 +406,30 @@ def test_invoice_grid_query_count_does_not_grow_with_rows(client, ops):
     few = count()
     invoices(45)
     assert count() == few
+
+
+def _documents(ops, n_items: int):
+    order = make_order(items=[(f"Q{n}", 2, "3.00") for n in range(n_items)])
+    invoice = invoice_order(order=order, actor=ops)
+    shipment = ship_order(order=order, actor=ops, tracks=[TrackInput("ups", "UPS", f"1Z{n}") for n in range(3)])
+    memo = refund_order(order=order, actor=ops, quantities={i.pk: 1 for i in order.items.all()})
+    return {"invoice": invoice, "shipment": shipment, "creditmemo": memo}
+
+
+@pytest.mark.parametrize("kind", ["invoice", "shipment", "creditmemo"])
+def test_document_pages_query_count_does_not_grow_with_lines_or_rows(client, ops, kind):
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    small = _documents(ops, 2)[kind]
+    big = _documents(ops, 15)[kind]
+    assert count(reverse(f"orders:{kind}_view", args=[small.pk])) == count(
+        reverse(f"orders:{kind}_view", args=[big.pk])
+    )
+    grid = reverse(f"orders:{kind}_grid") + "?limit=50"
+    few = count(grid)
+    for _ in range(4):
+        _documents(ops, 1)
+    assert count(grid) == few

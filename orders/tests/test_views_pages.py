@@ -33,10 +33,10 @@ def count_queries(client, url: str) -> int:
 
 
 def test_order_grid_lists_orders_with_channel_number_totals_and_status(client, ops):
-    make_order(
+    first = make_order(
         increment_id="000000101", customer_first_name="Ann", customer_last_name="Lee", items=[("A", 2, "10.00", "2.00")]
     )
-    make_order(
+    second = make_order(
         increment_id="000000102",
         channel="amazon",
         external_order_number="111-2223334-5556667",
@@ -49,7 +49,8 @@ def test_order_grid_lists_orders_with_channel_number_totals_and_status(client, o
     assert "000000101" in html and "Ann Lee" in html and "$27.00" in html  # 20 + 2 tax + 5 shipping
     assert "111-2223334-5556667" in html and "Gift Receiver" in html
     assert 'data-status="processing"' in html
-    assert reverse("orders:order_view", args=[1]) in html or "/sales/orders/" in html
+    for order in (first, second):
+        assert f'href="{reverse("orders:order_view", args=[order.pk])}"' in html
 
 
 def test_order_grid_search_by_amazon_order_number_keeps_the_query_in_links(client, ops):
