@@ -47,17 +47,20 @@ def status_badge(status, label=None) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def confirm_button(context, url, label, message, css="btn-outline-secondary", icon="", testid="") -> str:
-    """A POST button that asks first (the layout's confirm dialog); without JS the browser submits at once."""
+def confirm_button(context, url, label, message, css="btn-outline-secondary", icon="", testid="", version=None) -> str:
+    """A POST button that asks first (the layout's confirm dialog); without JS the browser submits at once.
+    `version` posts the version of the object the page showed, so an action on a changed object can be refused."""
     request = context["request"]
     icon_html = format_html('<i class="bi bi-{} me-1"></i>', icon) if icon else ""
+    version_html = format_html('<input type="hidden" name="version" value="{}">', version) if version else ""
     return format_html(
         '<form method="post" action="{}" class="d-inline" data-confirm="{}">'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">{}'
         '<button type="submit" class="btn {}" data-testid="{}">{}{}</button></form>',
         url,
         message,
         get_token(request),
+        version_html,
         css,
         testid,
         icon_html,

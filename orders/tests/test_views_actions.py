@@ -433,3 +433,15 @@ def test_document_pages_query_count_does_not_grow_with_lines_or_rows(client, ops
     for _ in range(4):
         _documents(ops, 1)
     assert count(grid) == few
+
+
+def test_cancel_from_a_stale_page_is_refused(client, ops, snapshot):
+    order = make_order()
+    html = page(client, "orders:order_view", order).content.decode()
+    assert f'name="version" value="{order.version}"' in html
+    hold_order(order=order, actor=ops)
+    unhold_order(order=order, actor=ops)  # changed meanwhile, cancelable again
+    before = snapshot()
+    response = client.post(reverse("orders:order_cancel", args=[order.pk]), {"version": order.version})
+    assert "changed this order after you opened the page" in follow_messages(client, response)
+    assert snapshot() == before
