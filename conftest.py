@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["seller_central_sandbox.pytest_plugin"]
+# The sandbox fixtures (sandbox_server, sandbox) and the browser fixtures (browser_page, playwright_browser).
+pytest_plugins = ["seller_central_sandbox.pytest_plugin", "admin_ui.testing"]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

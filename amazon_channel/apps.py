@@ -8,4 +8,8 @@ class AmazonChannelConfig(AppConfig):
 
     def ready(self) -> None:
         # The channel listens to what orders announces; orders never imports the channel.
+        from admin_ui import menu
+
         from . import listeners  # noqa: F401
+
+        menu.register("channels", _("Amazon"), "amazon_channel:store_list", order=10)

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from admin_ui import menu
+
+        menu.register("sales", _("Orders"), "orders:order_grid", permission="orders.view_order", order=10)
+        menu.register("sales", _("Invoices"), "orders:invoice_grid", permission="orders.view_invoice", order=20)
+        menu.register("sales", _("Shipments"), "orders:shipment_grid", permission="orders.view_shipment", order=30)
+        menu.register(
+            "sales", _("Credit Memos"), "orders:creditmemo_grid", permission="orders.view_creditmemo", order=40
+        )

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from orders.models import Order, Product, Store
 from orders.services import NewAddress, NewItem, NewOrder, create_orders
@@ -43,6 +44,30 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("secret-pass-123")
 
 
+# Every permission a sales page or action checks (the view_* ones are Django's defaults).
+SALES_PERMISSIONS = (
+    "view_order",
+    "view_invoice",
+    "view_shipment",
+    "view_creditmemo",
+    "invoice_order",
+    "ship_order",
+    "creditmemo_order",
+    "cancel_order",
+    "hold_order",
+    "comment_order",
+    "email_order",
+)
+
+
+def staff_user(*perms: str, username: str | None = None):
+    """A staff user holding these orders permissions (codenames; "all" = every sales permission)."""
+    user = UserFactory(**({"username": username} if username else {}))
+    codenames = SALES_PERMISSIONS if perms == ("all",) else perms
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="orders", codename__in=codenames))
+    return get_user_model().objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
+
+
 def make_address(**overrides) -> NewAddress:
     values = {
         "first_name": "Veronica",
@@ -69,6 +94,9 @@ def make_order(
     channel: str = "admin",
     external_order_number: str | None = None,
     customer_email: str = "roni_cost@example.com",
+    customer_first_name: str = "Veronica",
+    customer_last_name: str = "Costello",
+    ship_to: tuple[str, str] | None = None,
     actor=None,
     **extra,
 ) -> Order:
@@ -86,12 +114,13 @@ def make_order(
     new = NewOrder(
         store=store,
         items=new_items,
-        billing_address=make_address(),
+        billing_address=make_address(first_name=customer_first_name, last_name=customer_last_name),
+        shipping_address=make_address(first_name=ship_to[0], last_name=ship_to[1]) if ship_to else None,
         channel=channel,
         external_order_number=external_order_number,
         customer_email=customer_email,
-        customer_first_name="Veronica",
-        customer_last_name="Costello",
+        customer_first_name=customer_first_name,
+        customer_last_name=customer_last_name,
         shipping_amount=Decimal(shipping),
         shipping_tax_amount=Decimal(shipping_tax),
         shipping_method="flatrate_flatrate",
