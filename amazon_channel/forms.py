@@ -41,7 +41,9 @@ class AmazonStoreForm(forms.ModelForm):
         label=_("Last Order Sync"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("The next sync asks Amazon for orders changed since this time. Set it back to import older orders."),
+        help_text=_(
+            "The next sync asks Amazon for orders changed since this time. Set it back to import older orders."
+        ),
     )
 
     class Meta:
@@ -168,7 +170,9 @@ class ShippingAddressForm(forms.Form):
         return {
             "name": data["name"].strip(),
             "address_lines": [
-                line.strip() for line in (data["address_line_1"], data["address_line_2"], data["address_line_3"]) if line
+                line.strip()
+                for line in (data["address_line_1"], data["address_line_2"], data["address_line_3"])
+                if line.strip()
             ],
             "city": data["city"].strip(),
             "state_or_region": data["state_or_region"].strip(),

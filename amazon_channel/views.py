@@ -86,7 +86,10 @@ def _store_form(request: HttpRequest, *, store: AmazonStore | None) -> HttpRespo
 
 
 STORE_FIELDSETS = [
-    (_("Amazon Account"), ("name", "region", "marketplace_id", "seller_id", "client_id", "client_secret", "refresh_token")),
+    (
+        _("Amazon Account"),
+        ("name", "region", "marketplace_id", "seller_id", "client_id", "client_secret", "refresh_token"),
+    ),
     (
         _("Order Settings"),
         (
@@ -138,7 +141,9 @@ def store_recover_order(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(form.errors["amazon_order_id"]))
         return redirect("amazon_channel:store_edit", pk=store.pk)
     try:
-        amazon_order = recover_order(store=store, amazon_order_id=form.cleaned_data["amazon_order_id"], actor=request.user)
+        amazon_order = recover_order(
+            store=store, amazon_order_id=form.cleaned_data["amazon_order_id"], actor=request.user
+        )
     except ImportRefused as exc:
         messages.error(request, exc.message)
         return redirect("amazon_channel:store_edit", pk=store.pk)

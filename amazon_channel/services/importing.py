@@ -191,7 +191,9 @@ def import_orders(
     try:
         client = client or client_for_store(store)
         _refetch_unreadable(store=store, client=client, actor=actor, result=result, lease=token)
-        _import_window(store=store, client=client, actor=actor, since=since, result=result, progress=progress, lease=token)
+        _import_window(
+            store=store, client=client, actor=actor, since=since, result=result, progress=progress, lease=token
+        )
         _retry_failed(store=store, actor=actor, result=result)
     except LeaseLost:
         result.error = _("the sync took too long and another one took over")
@@ -561,9 +563,7 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
     buyer_name = (row.buyer_name or "").strip()
     if not buyer_name:
         buyer_name = recipient_name or MISSING_BUYER_NAME
-        notes.append(
-            _("Amazon did not share the buyer's name; the order uses %(name)s.") % {"name": buyer_name}
-        )
+        notes.append(_("Amazon did not share the buyer's name; the order uses %(name)s.") % {"name": buyer_name})
     email = (row.buyer_email or "").strip()
     if not email:
         email = _fallback_email(row)
@@ -601,9 +601,7 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
         shipping_address=shipping,
         channel=CHANNEL,
         external_order_number=row.amazon_order_id,
-        increment_id=row.amazon_order_id
-        if store.order_number_source == AmazonStore.OrderNumberSource.AMAZON
-        else None,
+        increment_id=row.amazon_order_id if store.order_number_source == AmazonStore.OrderNumberSource.AMAZON else None,
         customer_email=email,
         customer_first_name=first,
         customer_last_name=last,

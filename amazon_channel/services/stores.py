@@ -94,10 +94,14 @@ def check_amazon_connection(*, store: AmazonStore, actor: AbstractBaseUser | Non
     except errors.SpApiError as exc:
         detail = exc.message or exc.code or str(exc)
         code = f" ({exc.code})" if exc.code else ""
-        return ConnectionCheck(False, _("Amazon refused the connection%(code)s: %(detail)s") % {"code": code, "detail": detail})
+        message = _("Amazon refused the connection%(code)s: %(detail)s") % {"code": code, "detail": detail}
+        return ConnectionCheck(False, message)
     except Exception as exc:  # a wrong endpoint or a network failure: say what happened rather than a 500 page
         return ConnectionCheck(False, _("Amazon could not be reached: %(detail)s") % {"detail": exc})
-    return ConnectionCheck(True, _("Connected to Amazon: the credentials work for marketplace %(marketplace)s.") % {"marketplace": store.marketplace_id})
+    message = _("Connected to Amazon: the credentials work for marketplace %(marketplace)s.") % {
+        "marketplace": store.marketplace_id
+    }
+    return ConnectionCheck(True, message)
 
 
 def request_store_sync(*, store: AmazonStore, actor: AbstractBaseUser | None, since: datetime | None = None) -> None:
