@@ -8,4 +8,10 @@ class AmazonChannelConfig(AppConfig):
 
     def ready(self) -> None:
         # The channel listens to what orders announces; orders never imports the channel.
-        from . import listeners  # noqa: F401
+        # --- Menu and order view blocks (import session) ---
+        from . import (
+            blocks,
+            listeners,  # noqa: F401
+        )
+
+        blocks.register_all()

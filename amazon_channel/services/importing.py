@@ -347,6 +347,7 @@ def process_orders(*, store: AmazonStore, orders: Iterable, actor, result: Impor
             "import_error",
             "import_attempts",
             "order_notes",
+            "needs_refetch",
         )
     }
     now = timezone.now()
@@ -355,7 +356,11 @@ def process_orders(*, store: AmazonStore, orders: Iterable, actor, result: Impor
     changes: list[tuple[AmazonOrder | None, AmazonOrder]] = []
     for amazon_id, order in latest.items():
         before = existing.get(amazon_id)
-        if before is not None and before.amazon_updated_at and order.last_updated_time < before.amazon_updated_at:
+        if (
+            before is not None
+            and not before.needs_refetch  # a placeholder for an unreadable order has no real update time
+            and order.last_updated_time < before.amazon_updated_at
+        ):
             continue  # an older copy of an order we already know better (overlap windows, retries)
         row = _order_row(store, order, now)
         if before is not None and before.shipping_address_edited_at:

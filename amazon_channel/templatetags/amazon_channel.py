@@ -15,3 +15,11 @@ def commerce_order_url(order_id: int) -> str:
         except NoReverseMatch:
             continue
     return reverse("orders:order_grid") + f"?q={order_id}"
+
+
+@register.inclusion_tag("amazon_channel/_failed_banner.html")
+def amazon_failed_imports_banner() -> dict:
+    """The banner naming each store with Amazon orders that could not be imported (one query)."""
+    from amazon_channel.selectors import stores_with_failed_imports
+
+    return {"failed_imports": stores_with_failed_imports()}
