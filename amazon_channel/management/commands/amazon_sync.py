@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--store", type=int, help="Amazon store id (default: every active store)")
-        parser.add_argument("--since", help="backfill: orders changed since this ISO date or time (default: the cursor)")
+        parser.add_argument("--since", help="backfill: orders changed since this ISO date or time (default: cursor)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
 
     def handle(self, *args, store=None, since=None, no_progress=False, **options) -> None:
