@@ -69,7 +69,7 @@ class AmazonStore(models.Model):
     last_order_sync = models.DateTimeField(_("Last Order Sync"), null=True, blank=True)
     last_sync_started_at = models.DateTimeField(null=True, blank=True)
     last_sync_finished_at = models.DateTimeField(null=True, blank=True)
-    last_sync_ok = models.BooleanField(null=True)
+    last_sync_ok = models.BooleanField(null=True, blank=True)
     last_sync_message = models.TextField(blank=True)
     # One import per store at a time: a lease taken by a compare-and-set UPDATE, so a crashed worker's lease expires.
     sync_lease_token = models.CharField(max_length=64, blank=True)

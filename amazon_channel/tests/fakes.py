@@ -145,7 +145,7 @@ class FakeClient:
         self.calls.append(kwargs)
         if self.fail_on_call is not None and len(self.calls) == self.fail_on_call:
             raise self.error
-        after = kwargs["last_updated_after"]
+        after = kwargs.get("last_updated_after") or kwargs["created_after"]
         matching = sorted(
             (o for o in self.orders if o.last_updated_time >= after), key=lambda o: (o.last_updated_time, o.order_id)
         )
