@@ -23,8 +23,9 @@ def record_communication_error(*, store_id: int, operation: str, exc: BaseExcept
     )
 
 
-def client_for_store(store: AmazonStore, *, log_errors: bool = True) -> SpApiClient:
-    """A client with the store's credentials and the shared rate limiter; its failures go to the communication log."""
+def client_for_store(store: AmazonStore, *, log_errors: bool = True, **client_options) -> SpApiClient:
+    """A client with the store's credentials and the shared rate limiter; its failures go to the communication log.
+    `client_options` reach SpApiClient (tests pass a limiter that never waits)."""
     from ..spapi import SpApiClient, SpApiConfig
     from ..spapi.ratelimit import build_rate_limiter
 
@@ -35,4 +36,5 @@ def client_for_store(store: AmazonStore, *, log_errors: bool = True) -> SpApiCli
         def on_error(operation: str, exc: BaseException) -> None:
             record_communication_error(store_id=store_id, operation=operation, exc=exc)
 
-    return SpApiClient(SpApiConfig.for_store(store), rate_limiter=build_rate_limiter(), on_error=on_error)
+    client_options.setdefault("rate_limiter", build_rate_limiter())
+    return SpApiClient(SpApiConfig.for_store(store), on_error=on_error, **client_options)
