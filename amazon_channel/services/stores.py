@@ -82,9 +82,11 @@ def check_amazon_connection(*, store: AmazonStore, actor: AbstractBaseUser | Non
     Amazon's own message comes back on failure, so the merchant can tell a wrong secret from a wrong marketplace.
     """
     from ..spapi import errors
+    from ..spapi.auth import TokenCache
     from .communication import client_for_store
 
-    client = client_for_store(store)
+    # A fresh token cache: the check must really exchange the credentials typed in, not reuse a cached token.
+    client = client_for_store(store, token_cache=TokenCache())
     try:
         client.search_orders(
             created_after=timezone.now() - timedelta(days=1),
