@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from orders.models import OrderState, OrderStatus
+
 from .models import AmazonOrder, AmazonStore
 
 # DESIGN.md section 4: the reasons Amazon accepts in an order acknowledgement (cancel) feed.
@@ -70,6 +72,13 @@ class AmazonStoreForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Imported orders are invoiced, so they are `processing`: only that state's statuses fit.
+        statuses = OrderStatus.objects.filter(state=OrderState.PROCESSING).order_by("label")
+        self.fields["processing_order_status"] = forms.ChoiceField(
+            label=_("Processing Order Status"),
+            required=False,
+            choices=[("", "---------"), *((s.code, s.label) for s in statuses)],
+        )
         self.fields["sync_interval_minutes"].min_value = 1
         self.fields["sync_interval_minutes"].widget.attrs["min"] = 1
         if self.instance.pk is None:

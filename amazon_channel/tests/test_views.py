@@ -432,3 +432,17 @@ def test_notice_when_amazon_canceled_an_order_the_commerce_side_could_not_follow
     html = blocks.order_notices_block(rf.get("/"), row.commerce_order)
     assert f"Amazon canceled order {row.amazon_order_id}" in html
     assert row.commerce_order.total_refunded == Decimal("0.00")
+
+
+def test_custom_processing_status_is_chosen_from_processing_statuses(admin_user_client, amazon_store):
+    from orders.models import OrderStatus
+
+    OrderStatus.objects.get_or_create(code="amazon_ready", defaults={"label": "Amazon ready", "state": "processing"})
+    url = reverse("amazon_channel:store_edit", args=[amazon_store.pk])
+    page = admin_user_client.get(url).content.decode()
+    assert "Amazon ready" in page
+    data = store_post(amazon_store.commerce_store, order_status_mode="custom", processing_order_status="complete")
+    assert "processing_order_status" in admin_user_client.post(url, data).context["form"].errors
+    data["processing_order_status"] = "amazon_ready"
+    assert admin_user_client.post(url, data).status_code == 302
+    assert AmazonStore.objects.get().processing_order_status == "amazon_ready"
