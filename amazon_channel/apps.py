@@ -8,8 +8,10 @@ class AmazonChannelConfig(AppConfig):
 
     def ready(self) -> None:
         # The channel listens to what orders announces; orders never imports the channel.
-        from admin_ui import menu
+        # --- Menu and order view blocks (import session) ---
+        from . import (
+            blocks,
+            listeners,  # noqa: F401
+        )
 
-        from . import listeners  # noqa: F401
-
-        menu.register("channels", _("Amazon"), "amazon_channel:store_list", order=10)
+        blocks.register_all()

@@ -69,7 +69,7 @@ class AmazonStore(models.Model):
     last_order_sync = models.DateTimeField(_("Last Order Sync"), null=True, blank=True)
     last_sync_started_at = models.DateTimeField(null=True, blank=True)
     last_sync_finished_at = models.DateTimeField(null=True, blank=True)
-    last_sync_ok = models.BooleanField(null=True)
+    last_sync_ok = models.BooleanField(null=True, blank=True)
     last_sync_message = models.TextField(blank=True)
     # One import per store at a time: a lease taken by a compare-and-set UPDATE, so a crashed worker's lease expires.
     sync_lease_token = models.CharField(max_length=64, blank=True)
@@ -128,13 +128,19 @@ class AmazonOrder(models.Model):
 
     buyer_name = models.CharField(_("Buyer's Name"), max_length=255, blank=True, db_index=True)
     buyer_email = models.CharField(_("buyer email"), max_length=255, blank=True)
+    buyer_company = models.CharField(_("buyer company"), max_length=255, blank=True)
     # The shipping address as Amazon sent it, edited here only when staff correct it.
     shipping_address = models.JSONField(_("shipping address"), default=dict, blank=True)
+    # Set when staff correct the address here; later imports then keep their correction.
+    shipping_address_edited_at = models.DateTimeField(null=True, blank=True)
 
     currency = models.CharField(max_length=3, blank=True)
     grand_total = models.DecimalField(_("Grand Total"), max_digits=14, decimal_places=2, null=True, blank=True)
     items_shipped = models.PositiveIntegerField(default=0)
     items_unshipped = models.PositiveIntegerField(default=0)
+    # Amazon's packages (carrier, tracking number, ship date, items), as last read from Amazon.
+    packages = models.JSONField(_("tracking"), default=list, blank=True)
+    cancellation_reason = models.CharField(_("cancellation reason"), max_length=255, blank=True)
 
     commerce_order = models.OneToOneField(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="amazon_order"
@@ -143,6 +149,8 @@ class AmazonOrder(models.Model):
     order_notes = models.TextField(_("Order Notes"), blank=True)
     import_error = models.TextField(_("import error"), blank=True)
     import_attempts = models.PositiveIntegerField(default=0)
+    # Amazon sent this order in a shape we could not read: the next run fetches it again by id.
+    needs_refetch = models.BooleanField(default=False)
     raw = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

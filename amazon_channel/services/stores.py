@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from ..models import AmazonStore
@@ -35,6 +39,16 @@ def save_amazon_store(
     return store
 
 
+def preview_amazon_store(*, store: AmazonStore | None, data: dict[str, Any]) -> AmazonStore:
+    """An unsaved copy of the store with the form's values, for *Test connection* before saving."""
+    preview = AmazonStore() if store is None else AmazonStore.objects.get(pk=store.pk)
+    for field, value in data.items():
+        if field in SECRET_FIELDS and not value:
+            continue
+        setattr(preview, field, value)
+    return preview
+
+
 def schedule_store_sync(*, store: AmazonStore) -> PeriodicTask:
     """Create or update this store's own beat entry; other schedules are never touched."""
     interval, _ = IntervalSchedule.objects.get_or_create(
@@ -51,3 +65,51 @@ def schedule_store_sync(*, store: AmazonStore) -> PeriodicTask:
         store.periodic_task = task
         store.save(update_fields=["periodic_task"])
     return task
+
+
+# --- Connection check and on-demand sync (import session) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    message: str
+
+
+def check_amazon_connection(*, store: AmazonStore, actor: AbstractBaseUser | None) -> ConnectionCheck:
+    """A real token exchange and one searchOrders call with the store's credentials (saved or not yet saved).
+
+    Amazon's own message comes back on failure, so the merchant can tell a wrong secret from a wrong marketplace.
+    """
+    from ..spapi import errors
+    from ..spapi.auth import TokenCache
+    from .communication import client_for_store
+
+    # A fresh token cache: the check must really exchange the credentials typed in, not reuse a cached token.
+    client = client_for_store(store, token_cache=TokenCache())
+    try:
+        client.search_orders(
+            created_after=timezone.now() - timedelta(days=1),
+            marketplace_ids=[store.marketplace_id],
+            max_results_per_page=1,
+        )
+    except errors.SpApiError as exc:
+        detail = exc.message or exc.code or str(exc)
+        code = f" ({exc.code})" if exc.code else ""
+        message = _("Amazon refused the connection%(code)s: %(detail)s") % {"code": code, "detail": detail}
+        return ConnectionCheck(False, message)
+    except Exception as exc:  # a wrong endpoint or a network failure: say what happened rather than a 500 page
+        return ConnectionCheck(False, _("Amazon could not be reached: %(detail)s") % {"detail": exc})
+    message = _("Connected to Amazon: the credentials work for marketplace %(marketplace)s.") % {
+        "marketplace": store.marketplace_id
+    }
+    return ConnectionCheck(True, message)
+
+
+def request_store_sync(*, store: AmazonStore, actor: AbstractBaseUser | None, since: datetime | None = None) -> None:
+    """Queue an import of the store's orders after the current transaction commits (*Sync now*)."""
+    from ..tasks import sync_amazon_store
+
+    since_iso = since.isoformat() if since else None
+    store_id = store.pk
+    transaction.on_commit(lambda: sync_amazon_store.delay(store_id, since_iso))

@@ -1,0 +1,232 @@
+"""A whole import run against a fake client: window and cursor, pages, resume, the per-store lease, recover."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from amazon_channel.models import AmazonOrder, AmazonStore, CommunicationLog
+from amazon_channel.services import importing
+from amazon_channel.services.importing import ImportRefused, import_orders, recover_order
+from amazon_channel.spapi import errors, types
+from amazon_channel.tests.fakes import FakeClient, amazon_order
+from orders.models import Order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    client = FakeClient(page_size=40)
+    monkeypatch.setattr(importing, "client_for_store", lambda store: client)
+    return client
+
+
+def test_first_run_imports_every_page_and_moves_the_cursor_to_amazons_window_end(amazon_store, fake):
+    fake.orders = [amazon_order() for _ in range(100)]
+    fake.window_end = timezone.now() - timedelta(minutes=2)
+    before = timezone.now()
+
+    result = import_orders(store=amazon_store)
+
+    assert result.ok and result.pages == 3 and result.orders_seen == 100
+    assert Order.objects.filter(channel="amazon").count() == 100
+    first = fake.calls[0]
+    assert first["pagination_token"] is None
+    assert "last_updated_before" not in first  # Amazon fixes the window end (now - 2 min)
+    assert before - first["last_updated_after"] >= timedelta(days=30) - timedelta(seconds=5)
+    assert [c["pagination_token"] for c in fake.calls[1:]] == ["40", "80"]
+    assert {c["last_updated_after"] for c in fake.calls} == {first["last_updated_after"]}
+    amazon_store.refresh_from_db()
+    assert amazon_store.last_order_sync == fake.window_end
+    assert amazon_store.sync_resume_token == "" and amazon_store.sync_lease_token == ""
+    assert amazon_store.last_sync_ok is True
+    assert "100 orders read in 3 pages" in amazon_store.last_sync_message
+
+
+def test_next_run_overlaps_the_cursor_and_creates_no_duplicates(amazon_store, fake):
+    fake.orders = [amazon_order() for _ in range(10)]
+    import_orders(store=amazon_store)
+    amazon_store.refresh_from_db()
+    cursor = amazon_store.last_order_sync
+    fake.calls.clear()
+
+    import_orders(store=amazon_store)
+
+    assert fake.calls[0]["last_updated_after"] == cursor - timedelta(minutes=5)
+    assert Order.objects.filter(channel="amazon").count() == 10
+
+
+def test_late_indexed_order_inside_the_overlap_is_imported(amazon_store, fake):
+    fake.window_end = timezone.now() - timedelta(minutes=2)
+    import_orders(store=amazon_store)
+    # Amazon indexes an order late: its update time is before the cursor, but within the overlap.
+    late = amazon_order(updated=fake.window_end - timedelta(minutes=3))
+    fake.orders.append(late)
+    fake.window_end = timezone.now()
+    import_orders(store=amazon_store)
+    assert Order.objects.filter(external_order_number=late.order_id).exists()
+
+
+def test_backfill_since_a_date(amazon_store, fake):
+    amazon_store.last_order_sync = timezone.now()
+    amazon_store.save()
+    old = amazon_order(updated=timezone.now() - timedelta(days=3))
+    fake.orders = [old]
+    since = timezone.now() - timedelta(days=4)
+    import_orders(store=amazon_store, since=since)
+    assert fake.calls[0]["last_updated_after"] == since
+    assert Order.objects.filter(external_order_number=old.order_id).exists()
+
+
+def test_a_failure_mid_run_keeps_committed_pages_and_resumes_on_the_next_page(amazon_store, fake):
+    fake.orders = [amazon_order() for _ in range(100)]
+    fake.fail_on_call = 2
+    fake.error = errors.ServerError("searchOrders", 503, "ServiceUnavailable", "Try later", "req-9")
+
+    result = import_orders(store=amazon_store)
+
+    assert not result.ok and "ServiceUnavailable" in result.error
+    assert AmazonOrder.objects.count() == 40
+    amazon_store.refresh_from_db()
+    assert amazon_store.last_order_sync is None  # the cursor only moves when the whole window is in
+    assert amazon_store.sync_resume_token == "40"
+    assert amazon_store.last_sync_ok is False
+    window_start = fake.calls[0]["last_updated_after"]
+
+    fake.fail_on_call = None
+    fake.calls.clear()
+    result = import_orders(store=amazon_store)
+
+    assert result.ok
+    assert fake.calls[0]["pagination_token"] == "40"
+    assert fake.calls[0]["last_updated_after"] == window_start  # Amazon wants the same parameters with a token
+    assert Order.objects.filter(channel="amazon").count() == 100
+    assert AmazonOrder.objects.count() == 100
+
+
+def test_a_stale_resume_token_starts_the_window_again(amazon_store, fake):
+    fake.orders = [amazon_order() for _ in range(5)]
+    amazon_store.sync_window_start = timezone.now() - timedelta(days=1)
+    amazon_store.sync_resume_token = "40"
+    amazon_store.sync_resume_saved_at = timezone.now() - timedelta(hours=25)
+    amazon_store.save()
+    import_orders(store=amazon_store)
+    assert fake.calls[0]["pagination_token"] is None
+    assert AmazonOrder.objects.count() == 5
+
+
+def test_one_import_per_store_at_a_time(amazon_store, fake):
+    token = importing.acquire_import_lease(store=amazon_store)
+    assert token
+
+    result = import_orders(store=amazon_store)
+
+    assert result.busy and fake.calls == []
+    assert "Another sync" in result.summary()
+    importing.release_import_lease(store=amazon_store, token=token)
+    assert import_orders(store=amazon_store).ok
+
+
+def test_a_crashed_workers_lease_expires(amazon_store, fake):
+    AmazonStore.objects.filter(pk=amazon_store.pk).update(
+        sync_lease_token="crashed-worker", sync_lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert import_orders(store=amazon_store).ok
+
+
+def test_a_worker_that_lost_its_lease_commits_nothing_more(amazon_store, fake):
+    fake.orders = [amazon_order() for _ in range(100)]
+    original = fake.search_orders
+
+    def slow_then_taken_over(**kwargs):
+        page = original(**kwargs)
+        if len(fake.calls) == 2:  # our lease ran out and another worker took the store
+            AmazonStore.objects.filter(pk=amazon_store.pk).update(sync_lease_token="other-worker")
+        return page
+
+    fake.search_orders = slow_then_taken_over
+    result = import_orders(store=amazon_store)
+
+    assert "another one took over" in result.error
+    assert AmazonOrder.objects.count() == 40
+    assert AmazonStore.objects.get(pk=amazon_store.pk).sync_lease_token == "other-worker"
+
+
+def test_unreadable_order_is_logged_kept_visible_and_fetched_again(amazon_store, fake):
+    good = amazon_order()
+    bad_id = "111-0000000-0000666"
+    original = fake.search_orders
+
+    def with_a_bad_order(**kwargs):
+        page = original(**kwargs)
+        page.bad_orders.append(types.BadOrder(order_id=bad_id, error="orderItems: expected a list", raw={}))
+        return page
+
+    fake.orders = [good]
+    fake.search_orders = with_a_bad_order
+    result = import_orders(store=amazon_store)
+
+    assert result.ok and bad_id in result.failed
+    assert Order.objects.filter(external_order_number=good.order_id).exists()
+    row = AmazonOrder.objects.get(amazon_order_id=bad_id)
+    assert row.needs_refetch and "could not read" in row.import_error
+    assert CommunicationLog.objects.filter(amazon_order_id=bad_id, code="UnreadableOrder").exists()
+
+    # Amazon serves it properly by id next time.
+    fake.search_orders = original
+    fake.orders.append(amazon_order(order_id=bad_id))
+    import_orders(store=amazon_store)
+    row.refresh_from_db()
+    assert not row.needs_refetch and row.import_error == "" and row.commerce_order is not None
+    assert {"get_order": bad_id} in fake.calls
+
+
+def test_failed_orders_are_retried_next_run_from_what_was_stored(amazon_store, fake, monkeypatch):
+    order = amazon_order()
+    fake.orders = [order]
+    real_build = importing.build_new_order
+
+    def broken(**kwargs):
+        raise ImportRefused("the Commerce store is closed")
+
+    monkeypatch.setattr(importing, "build_new_order", broken)
+    first = import_orders(store=amazon_store)
+    assert order.order_id in first.failed
+    monkeypatch.setattr(importing, "build_new_order", real_build)
+    fake.orders = []  # Amazon does not send it again: nothing changed there
+
+    second = import_orders(store=amazon_store)
+
+    assert second.commerce_orders_created == 1
+    assert AmazonOrder.objects.get(amazon_order_id=order.order_id).import_error == ""
+
+
+def test_recover_one_order_by_its_number(amazon_store, fake, staff):
+    wanted = amazon_order(updated=timezone.now() - timedelta(days=90))
+    fake.orders = [wanted]
+    row = recover_order(store=amazon_store, amazon_order_id=wanted.order_id, actor=staff)
+    assert row.commerce_order.external_order_number == wanted.order_id
+    with pytest.raises(ImportRefused, match="no order 999"):
+        recover_order(store=amazon_store, amazon_order_id="999-0000000-0000000", actor=staff)
+
+
+def test_amazon_sync_command_with_since(amazon_store, fake):
+    fake.orders = [amazon_order(updated=timezone.now() - timedelta(days=40)) for _ in range(3)]
+    out = StringIO()
+    call_command("amazon_sync", store=amazon_store.pk, since="2000-01-01", no_progress=True, stdout=out)
+    assert "3 orders read in 1 pages" in out.getvalue()
+    assert Order.objects.filter(channel="amazon").count() == 3
+
+
+def test_celery_task_runs_the_import_for_the_store(amazon_store, fake):
+    from amazon_channel.tasks import sync_amazon_store
+
+    fake.orders = [amazon_order()]
+    summary = sync_amazon_store.run(amazon_store.pk)
+    assert "1 orders read" in summary
+    assert Order.objects.filter(channel="amazon").count() == 1
