@@ -1,0 +1,194 @@
+"""Recording and claiming outbound updates (no HTTP here; delivery is tested in test_push_delivery*)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from amazon_channel.models import OutboundUpdate
+from amazon_channel.services import outbox
+
+from .push_helpers import Line, make_amazon_order, make_credit_memo, make_shipment, make_store
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def store():
+    return make_store()
+
+
+@pytest.fixture
+def amazon_order(store):
+    return make_amazon_order(
+        store=store,
+        lines=[
+            Line("MUG-1", 2, D("10.00"), tax=D("1.60"), shipping=D("3.00"), order_item_id="11111111111111"),
+            Line("TEE-1", 1, D("20.00"), tax=D("1.60"), shipping=D("1.00"), order_item_id="22222222222222"),
+        ],
+    )
+
+
+def test_shipment_with_one_tracking_number_carries_all_its_items(amazon_order):
+    shipment = make_shipment(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z999")])
+    update = outbox.record_shipment_update(shipment=shipment, actor=None)
+
+    assert update.state == OutboundUpdate.State.PENDING
+    assert update.idempotency_key == f"shipment:{shipment.pk}"
+    assert update.payload["amazon_order_id"] == amazon_order.amazon_order_id
+    assert update.payload["marketplace_id"] == "ATVPDKIKX0DER"
+    [package] = update.payload["packages"]
+    assert package == {
+        "package_reference_id": str(shipment.pk * 1000 + 1),
+        "carrier_code": "UPS",
+        "carrier_name": None,
+        "shipping_method": "Std US D2D Dom",
+        "tracking_number": "1Z999",
+        "ship_date": shipment.created_at.isoformat(),
+        "items": [["11111111111111", 2], ["22222222222222", 1]],
+    }
+
+
+def test_partial_shipment_with_two_tracking_numbers_splits_only_its_own_units(amazon_order):
+    shipment = make_shipment(
+        order=amazon_order.commerce_order,
+        quantities={"MUG-1": 2},
+        tracks=[("dhl", "DHL", "JD01"), ("custom", "Royal Pigeon", "RP-7")],
+    )
+    update = outbox.record_shipment_update(shipment=shipment, actor=None)
+
+    first, second = update.payload["packages"]
+    assert (first["carrier_code"], first["carrier_name"], first["items"]) == ("DHL", None, [["11111111111111", 1]])
+    assert (second["carrier_code"], second["carrier_name"], second["items"]) == (
+        "Other",
+        "Royal Pigeon",
+        [["11111111111111", 1]],
+    )
+    assert int(second["package_reference_id"]) == int(first["package_reference_id"]) + 1
+
+
+def test_units_are_dealt_over_packages_in_contiguous_blocks():
+    packages, left_over = outbox.split_items_over_packages([("A", 3), ("B", 2)], 2)
+    assert packages == [[("A", 3)], [("B", 2)]]
+    assert left_over == 0
+    packages, left_over = outbox.split_items_over_packages([("A", 1), ("B", 1), ("C", 1)], 2)
+    assert packages == [[("A", 1), ("B", 1)], [("C", 1)]]
+    packages, left_over = outbox.split_items_over_packages([("A", 1)], 3)
+    assert packages == [[("A", 1)]]
+    assert left_over == 2
+
+
+def test_shipment_without_tracking_number_fails_with_a_clear_message(amazon_order):
+    shipment = make_shipment(order=amazon_order.commerce_order)
+    update = outbox.record_shipment_update(shipment=shipment, actor=None)
+    assert update.state == OutboundUpdate.State.FAILED
+    assert "tracking number" in update.last_response
+
+
+def test_recording_twice_keeps_one_update(amazon_order):
+    shipment = make_shipment(order=amazon_order.commerce_order, tracks=[("usps", "USPS", "9400")])
+    first = outbox.record_shipment_update(shipment=shipment, actor=None)
+    again = outbox.record_shipment_update(shipment=shipment.pk, actor=None)
+    assert first.pk == again.pk
+    assert OutboundUpdate.objects.count() == 1
+
+
+def test_credit_memo_becomes_per_item_components(amazon_order):
+    memo = make_credit_memo(
+        order=amazon_order.commerce_order,
+        quantities={"MUG-1": 1, "TEE-1": 1},
+        shipping=D("4.00"),
+        shipping_tax=D("0.40"),
+        adjustment_refund=D("2.50"),
+        adjustment_fee=D("1.00"),
+        channel_data={"amazon_adjustment_reason": "PriceError"},
+    )
+    update = outbox.record_refund_update(credit_memo=memo, actor=None)
+
+    assert update.kind == OutboundUpdate.Kind.REFUND
+    assert update.state == OutboundUpdate.State.PENDING
+    assert update.payload["reason"] == "PriceError"
+    assert update.payload["currency"] == "USD"
+    mug, tee = update.payload["items"]
+    # Shipping is spread by what Amazon charged per item (3.00 : 1.00).
+    assert mug == {
+        "order_item_id": "11111111111111",
+        "components": {
+            "Principal": "10.00",
+            "Tax": "0.80",
+            "Shipping": "3.00",
+            "ShippingTax": "0.30",
+            "Goodwill": "2.50",
+            "RestockingFee": "-1.00",
+        },
+    }
+    assert tee == {
+        "order_item_id": "22222222222222",
+        "components": {"Principal": "20.00", "Tax": "1.60", "Shipping": "1.00", "ShippingTax": "0.10"},
+    }
+
+
+def test_credit_memo_reason_defaults_to_customer_return(amazon_order):
+    memo = make_credit_memo(order=amazon_order.commerce_order, quantities={"TEE-1": 1})
+    update = outbox.record_refund_update(credit_memo=memo, actor=None)
+    assert update.payload["reason"] == "CustomerReturn"
+    assert update.payload["items"] == [
+        {"order_item_id": "22222222222222", "components": {"Principal": "20.00", "Tax": "1.60"}}
+    ]
+
+
+def test_cancel_uses_the_chosen_reason_or_no_inventory(amazon_order):
+    update = outbox.record_cancel_update(order=amazon_order.commerce_order, channel_data=None, actor=None)
+    assert update.payload == {
+        "amazon_order_id": amazon_order.amazon_order_id,
+        "merchant_order_id": amazon_order.commerce_order.increment_id,
+        "reason": "NoInventory",
+    }
+    again = outbox.request_cancel_update(amazon_order=amazon_order, reason="BuyerCanceled", actor=None)
+    assert again.pk == update.pk  # one cancel per Amazon order while the first is pending
+    assert again.payload["reason"] == "NoInventory"
+
+
+def test_orders_of_other_channels_are_not_recorded(store):
+    amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 1, D("10.00"))])
+    order = amazon_order.commerce_order
+    amazon_order.commerce_order = None
+    amazon_order.save()
+    shipment = make_shipment(order=order, tracks=[("ups", "UPS", "1Z1")])
+    assert outbox.record_shipment_update(shipment=shipment, actor=None) is None
+
+
+def test_only_one_worker_claims_an_update_and_a_dead_workers_lease_runs_out(amazon_order):
+    shipment = make_shipment(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z999")])
+    update = outbox.record_shipment_update(shipment=shipment, actor=None)
+    now = timezone.now()
+
+    first = outbox.claim_update(update_id=update.pk, now=now)
+    second = outbox.claim_update(update_id=update.pk, now=now)
+    assert first and second is None
+    update.refresh_from_db()
+    assert (update.state, update.attempts) == (OutboundUpdate.State.SENDING, 1)
+    assert outbox.due_shipment_updates(now=now) == []
+
+    later = now + timedelta(seconds=outbox.lease_seconds() + 1)
+    assert outbox.due_shipment_updates(now=later) == [update.pk]
+    third = outbox.claim_update(update_id=update.pk, now=later)
+    assert third and third != first
+    update.refresh_from_db()
+    assert update.attempts == 2
+
+
+def test_read_only_mode_keeps_updates_pending(store, amazon_order):
+    store.read_only_mode = True
+    store.save()
+    shipment = make_shipment(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z999")])
+    update = outbox.record_shipment_update(shipment=shipment, actor=None)
+    assert outbox.claim_update(update_id=update.pk) is None
+    assert outbox.due_shipment_updates() == []
+    result = outbox.deliver_update(update_id=update.pk)
+    assert result.state == OutboundUpdate.State.PENDING
+    assert "Read-Only Mode" in result.message
