@@ -94,6 +94,23 @@ class OrderState(models.TextChoices):
     HOLDED = "holded", _("On Hold")
 
 
+class OrderStatus(models.Model):
+    """A status label merchants see; each belongs to one state. Custom ones (e.g. "Amazon processing") are added
+    here and may be chosen while the order is in their state."""
+
+    code = models.SlugField(_("status code"), max_length=64, unique=True)
+    label = models.CharField(_("status label"), max_length=255)
+    state = models.CharField(_("state"), max_length=32, choices=OrderState.choices)
+
+    class Meta:
+        verbose_name = _("order status")
+        verbose_name_plural = _("order statuses")
+        ordering = ["state", "label"]
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+
 class Order(models.Model):
     increment_id = models.CharField(_("order #"), max_length=64, unique=True)
     store = models.ForeignKey(Store, verbose_name=_("purchase point"), on_delete=models.PROTECT, related_name="orders")

@@ -1,0 +1,28 @@
+"""Every write to an order: one verb a function, each atomic, each refusing (and changing nothing) when its guard
+says no. See orders.rules for the guards and the state rules, orders.events for what each announces."""
+
+from ._common import OrderActionRefused, item_field
+from .canceling import cancel_order, hold_order, unhold_order
+from .commenting import add_comment, send_order_email
+from .invoicing import invoice_order
+from .placing import NewAddress, NewItem, NewOrder, create_orders
+from .refunding import refund_order
+from .shipping import TrackInput, ship_order
+
+__all__ = [
+    "NewAddress",
+    "NewItem",
+    "NewOrder",
+    "OrderActionRefused",
+    "TrackInput",
+    "add_comment",
+    "cancel_order",
+    "create_orders",
+    "hold_order",
+    "invoice_order",
+    "item_field",
+    "refund_order",
+    "send_order_email",
+    "ship_order",
+    "unhold_order",
+]
