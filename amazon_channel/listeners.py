@@ -8,15 +8,13 @@ Changes that Amazon itself told us about (origin "amazon_import") are never echo
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_migrate
 
+from orders import events
 from orders.models import Order
-
-logger = logging.getLogger(__name__)
 
 AMAZON_CHANNEL = "amazon"
 FROM_AMAZON = "amazon_import"
@@ -65,11 +63,6 @@ def on_order_canceled(event: Any) -> None:
 
 
 def connect() -> None:
-    try:
-        from orders import events
-    except ImportError:  # orders' events are not there yet (parallel development); nothing to listen to
-        logger.warning("orders.events is missing: Amazon push listeners are not connected")
-        return
     events.subscribe(events.OrderShipped, on_order_shipped, in_transaction=True)
     events.subscribe(events.OrderRefunded, on_order_refunded, in_transaction=True)
     events.subscribe(events.OrderCanceled, on_order_canceled, in_transaction=True)

@@ -1,4 +1,6 @@
-"""Test data for the push (outbox) tests: an Amazon store, an imported Amazon order and its Commerce order."""
+"""Test data for the push (outbox) tests: an Amazon store, an Amazon order as the import leaves it (with its invoiced
+Commerce order, built through the real orders services), and shipments / credit memos through those services too, so
+the outbox rows come from the real event listeners."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from amazon_channel.models import AmazonOrder, AmazonOrderItem, AmazonOrderStatus, AmazonStore
-from orders.models import CreditMemo, CreditMemoItem, Order, OrderItem, Shipment, ShipmentItem, ShipmentTrack, Store
+from amazon_channel.models import AmazonOrder, AmazonOrderItem, AmazonOrderStatus, AmazonStore, OutboundUpdate
+from orders.models import CreditMemo, Order, Shipment
+from orders.services import TrackInput, refund_order, ship_order
+from orders.tests.factories import StoreFactory, make_order
 
 _numbers = itertools.count(1)
 
@@ -23,8 +27,7 @@ SANDBOX_CREDENTIALS = {
 
 
 def make_store(**overrides) -> AmazonStore:
-    commerce_store, _ = Store.objects.get_or_create(code="default", defaults={"name": "Default Store View"})
-    data = {"name": "US Store", "commerce_store": commerce_store, **SANDBOX_CREDENTIALS, **overrides}
+    data = {"name": "US Store", "commerce_store": StoreFactory(), **SANDBOX_CREDENTIALS, **overrides}
     return AmazonStore.objects.create(**data)
 
 
@@ -44,37 +47,28 @@ def make_amazon_order(
     lines: list[Line],
     amazon_order_id: str | None = None,
     status: str = AmazonOrderStatus.UNSHIPPED,
-    currency: str = "USD",
+    invoiced: bool = True,
+    shipping_tax: Decimal = Decimal("0.00"),
 ) -> AmazonOrder:
-    """An Amazon order as the import leaves it: Amazon's order + items, and its invoiced Commerce order."""
+    """An Amazon order as the import leaves it: Amazon's order + items, and its (invoiced) Commerce order."""
     n = next(_numbers)
     amazon_order_id = amazon_order_id or f"113-{n:07d}-{n:07d}"
-    now = timezone.now()
-    subtotal = sum((line.price * line.qty for line in lines), Decimal(0))
-    tax = sum((line.tax for line in lines), Decimal(0))
+    item_ids = [line.order_item_id or f"{n:06d}{index:06d}" for index, line in enumerate(lines, start=1)]
     shipping = sum((line.shipping for line in lines), Decimal(0))
-    order = Order.objects.create(
-        increment_id=f"1{n:08d}",
+    order = make_order(
+        items=[(line.sku, line.qty, str(line.price), str(line.tax)) for line in lines],
+        shipping=str(shipping),
+        shipping_tax=str(shipping_tax),
+        invoiced=invoiced,
         store=store.commerce_store,
         channel="amazon",
         external_order_number=amazon_order_id,
-        state="processing",
-        status="processing",
-        order_currency=currency,
-        base_currency=currency,
-        subtotal=subtotal,
-        tax_amount=tax,
-        shipping_amount=shipping,
-        grand_total=subtotal + tax + shipping,
-        base_grand_total=subtotal + tax + shipping,
-        total_invoiced=subtotal + tax + shipping,
-        total_paid=subtotal + tax + shipping,
-        payment_method="amazon",
-        payment_method_title="Amazon Channel Payment",
-        shipping_description="Amazon Standard",
         customer_email="buyer@marketplace.amazon.com",
-        created_at=now,
     )
+    for item, item_id in zip(order.items.order_by("id"), item_ids, strict=True):
+        item.external_item_id = item_id
+        item.save(update_fields=["external_item_id"])
+    now = timezone.now()
     amazon_order = AmazonOrder.objects.create(
         store=store,
         amazon_order_id=amazon_order_id,
@@ -84,25 +78,12 @@ def make_amazon_order(
         ship_service_level="Std US D2D Dom",
         purchase_date=now,
         amazon_updated_at=now,
-        currency=currency,
-        grand_total=subtotal + tax + shipping,
+        currency=order.order_currency,
+        grand_total=order.grand_total,
         commerce_order=order,
     )
-    for index, line in enumerate(lines, start=1):
-        item_id = line.order_item_id or f"{n:06d}{index:06d}"
-        OrderItem.objects.create(
-            order=order,
-            sku=line.sku,
-            name=f"Product {line.sku}",
-            external_item_id=item_id,
-            qty_ordered=line.qty,
-            qty_invoiced=line.qty,
-            price=line.price,
-            original_price=line.price,
-            tax_amount=line.tax,
-            row_total=line.price * line.qty,
-        )
-        AmazonOrderItem.objects.create(
+    AmazonOrderItem.objects.bulk_create(
+        AmazonOrderItem(
             amazon_order=amazon_order,
             order_item_id=item_id,
             seller_sku=line.sku,
@@ -113,67 +94,60 @@ def make_amazon_order(
             item_tax=line.tax,
             shipping_price=line.shipping,
         )
+        for line, item_id in zip(lines, item_ids, strict=True)
+    )
     return amazon_order
 
 
-def make_shipment(
-    *, order: Order, quantities: dict[str, int] | None = None, tracks: list[tuple[str, str, str]] = ()
-) -> Shipment:
-    """A Commerce shipment: quantities by SKU (None = everything), tracks as (carrier code, title, number)."""
-    n = next(_numbers)
-    shipment = Shipment.objects.create(order=order, increment_id=f"5{n:08d}")
-    total = 0
-    for item in order.items.all():
-        qty = item.qty_ordered if quantities is None else quantities.get(item.sku, 0)
-        if qty:
-            ShipmentItem.objects.create(shipment=shipment, order_item=item, qty=qty)
-            item.qty_shipped += qty
-            item.save(update_fields=["qty_shipped"])
-            total += qty
-    shipment.total_qty = total
-    shipment.save(update_fields=["total_qty"])
-    for carrier, title, number in tracks:
-        ShipmentTrack.objects.create(shipment=shipment, carrier_code=carrier, title=title, track_number=number)
-    return shipment
+def _item_quantities(order: Order, quantities: dict[str, int] | None) -> dict[int, int] | None:
+    if quantities is None:
+        return None
+    by_sku = {item.sku: item.pk for item in order.items.all()}
+    return {by_sku[sku]: qty for sku, qty in quantities.items()}
 
 
-def make_credit_memo(
+def ship(
     *,
     order: Order,
-    quantities: dict[str, int],
-    shipping: Decimal = Decimal("0.00"),
-    shipping_tax: Decimal = Decimal("0.00"),
+    quantities: dict[str, int] | None = None,
+    tracks: list[tuple[str, str, str]] = (),
+    actor=None,
+    origin: str = "admin",
+) -> Shipment:
+    """Ship through orders' ship_order: quantities by SKU (None = everything), tracks as (carrier, title, number)."""
+    return ship_order(
+        order=order,
+        actor=actor,
+        quantities=_item_quantities(order, quantities),
+        tracks=[TrackInput(carrier_code=c, title=t, number=n) for c, t, n in tracks],
+        origin=origin,
+    )
+
+
+def refund(
+    *,
+    order: Order,
+    quantities: dict[str, int] | None,
+    shipping: Decimal | None = Decimal("0.00"),
     adjustment_refund: Decimal = Decimal("0.00"),
     adjustment_fee: Decimal = Decimal("0.00"),
     channel_data: dict | None = None,
+    actor=None,
+    origin: str = "admin",
 ) -> CreditMemo:
-    n = next(_numbers)
-    memo = CreditMemo.objects.create(
+    return refund_order(
         order=order,
-        increment_id=f"7{n:08d}",
-        shipping_amount=shipping,
+        actor=actor,
+        quantities=_item_quantities(order, quantities),
+        refund_shipping=shipping,
         adjustment_refund=adjustment_refund,
         adjustment_fee=adjustment_fee,
-        channel_data=channel_data or {},
+        channel_data=channel_data,
+        origin=origin,
     )
-    subtotal = tax = Decimal(0)
-    for item in order.items.all():
-        qty = quantities.get(item.sku, 0)
-        if not qty:
-            continue
-        item_tax = (item.tax_amount * qty / item.qty_ordered).quantize(Decimal("0.01"))
-        CreditMemoItem.objects.create(
-            credit_memo=memo,
-            order_item=item,
-            qty=qty,
-            price=item.price,
-            tax_amount=item_tax,
-            row_total=item.price * qty,
-        )
-        subtotal += item.price * qty
-        tax += item_tax
-    memo.subtotal = subtotal
-    memo.tax_amount = tax + shipping_tax
-    memo.grand_total = subtotal + tax + shipping + shipping_tax + adjustment_refund - adjustment_fee
-    memo.save()
-    return memo
+
+
+def update_for(obj: Shipment | CreditMemo) -> OutboundUpdate:
+    if isinstance(obj, Shipment):
+        return OutboundUpdate.objects.get(shipment_id=obj.pk)
+    return OutboundUpdate.objects.get(credit_memo_id=obj.pk)

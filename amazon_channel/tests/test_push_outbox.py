@@ -10,8 +10,11 @@ from django.utils import timezone
 
 from amazon_channel.models import OutboundUpdate
 from amazon_channel.services import outbox
+from orders.models import Shipment
+from orders.services import cancel_order
+from orders.tests.factories import make_order
 
-from .push_helpers import Line, make_amazon_order, make_credit_memo, make_shipment, make_store
+from .push_helpers import Line, make_amazon_order, make_store, refund, ship, update_for
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -30,12 +33,13 @@ def amazon_order(store):
             Line("MUG-1", 2, D("10.00"), tax=D("1.60"), shipping=D("3.00"), order_item_id="11111111111111"),
             Line("TEE-1", 1, D("20.00"), tax=D("1.60"), shipping=D("1.00"), order_item_id="22222222222222"),
         ],
+        shipping_tax=D("0.40"),
     )
 
 
 def test_shipment_with_one_tracking_number_carries_all_its_items(amazon_order):
-    shipment = make_shipment(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z999")])
-    update = outbox.record_shipment_update(shipment=shipment, actor=None)
+    shipment = ship(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z999")])
+    update = update_for(shipment)
 
     assert update.state == OutboundUpdate.State.PENDING
     assert update.idempotency_key == f"shipment:{shipment.pk}"
@@ -54,12 +58,12 @@ def test_shipment_with_one_tracking_number_carries_all_its_items(amazon_order):
 
 
 def test_partial_shipment_with_two_tracking_numbers_splits_only_its_own_units(amazon_order):
-    shipment = make_shipment(
+    shipment = ship(
         order=amazon_order.commerce_order,
         quantities={"MUG-1": 2},
         tracks=[("dhl", "DHL", "JD01"), ("custom", "Royal Pigeon", "RP-7")],
     )
-    update = outbox.record_shipment_update(shipment=shipment, actor=None)
+    update = update_for(shipment)
 
     first, second = update.payload["packages"]
     assert (first["carrier_code"], first["carrier_name"], first["items"]) == ("DHL", None, [["11111111111111", 1]])
@@ -83,31 +87,30 @@ def test_units_are_dealt_over_packages_in_contiguous_blocks():
 
 
 def test_shipment_without_tracking_number_fails_with_a_clear_message(amazon_order):
-    shipment = make_shipment(order=amazon_order.commerce_order)
-    update = outbox.record_shipment_update(shipment=shipment, actor=None)
+    shipment = ship(order=amazon_order.commerce_order)
+    update = update_for(shipment)
     assert update.state == OutboundUpdate.State.FAILED
     assert "tracking number" in update.last_response
 
 
 def test_recording_twice_keeps_one_update(amazon_order):
-    shipment = make_shipment(order=amazon_order.commerce_order, tracks=[("usps", "USPS", "9400")])
-    first = outbox.record_shipment_update(shipment=shipment, actor=None)
+    shipment = ship(order=amazon_order.commerce_order, tracks=[("usps", "USPS", "9400")])
+    first = update_for(shipment)
     again = outbox.record_shipment_update(shipment=shipment.pk, actor=None)
     assert first.pk == again.pk
     assert OutboundUpdate.objects.count() == 1
 
 
 def test_credit_memo_becomes_per_item_components(amazon_order):
-    memo = make_credit_memo(
+    memo = refund(
         order=amazon_order.commerce_order,
         quantities={"MUG-1": 1, "TEE-1": 1},
         shipping=D("4.00"),
-        shipping_tax=D("0.40"),
         adjustment_refund=D("2.50"),
         adjustment_fee=D("1.00"),
         channel_data={"amazon_adjustment_reason": "PriceError"},
     )
-    update = outbox.record_refund_update(credit_memo=memo, actor=None)
+    update = update_for(memo)
 
     assert update.kind == OutboundUpdate.Kind.REFUND
     assert update.state == OutboundUpdate.State.PENDING
@@ -133,16 +136,19 @@ def test_credit_memo_becomes_per_item_components(amazon_order):
 
 
 def test_credit_memo_reason_defaults_to_customer_return(amazon_order):
-    memo = make_credit_memo(order=amazon_order.commerce_order, quantities={"TEE-1": 1})
-    update = outbox.record_refund_update(credit_memo=memo, actor=None)
+    memo = refund(order=amazon_order.commerce_order, quantities={"TEE-1": 1})
+    update = update_for(memo)
     assert update.payload["reason"] == "CustomerReturn"
     assert update.payload["items"] == [
         {"order_item_id": "22222222222222", "components": {"Principal": "20.00", "Tax": "1.60"}}
     ]
 
 
-def test_cancel_uses_the_chosen_reason_or_no_inventory(amazon_order):
-    update = outbox.record_cancel_update(order=amazon_order.commerce_order, channel_data=None, actor=None)
+def test_cancel_uses_the_chosen_reason_or_no_inventory(store):
+    amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 2, D("10.00"))], invoiced=False)
+    cancel_order(order=amazon_order.commerce_order, actor=None)
+    update = OutboundUpdate.objects.get(amazon_order=amazon_order)
+    assert update.kind == OutboundUpdate.Kind.CANCEL
     assert update.payload == {
         "amazon_order_id": amazon_order.amazon_order_id,
         "merchant_order_id": amazon_order.commerce_order.increment_id,
@@ -153,18 +159,32 @@ def test_cancel_uses_the_chosen_reason_or_no_inventory(amazon_order):
     assert again.payload["reason"] == "NoInventory"
 
 
-def test_orders_of_other_channels_are_not_recorded(store):
-    amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 1, D("10.00"))])
-    order = amazon_order.commerce_order
-    amazon_order.commerce_order = None
-    amazon_order.save()
-    shipment = make_shipment(order=order, tracks=[("ups", "UPS", "1Z1")])
-    assert outbox.record_shipment_update(shipment=shipment, actor=None) is None
+def test_orders_of_other_channels_and_changes_amazon_told_us_about_are_not_recorded(store):
+    amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 2, D("10.00"))])
+    ship(
+        order=amazon_order.commerce_order,
+        quantities={"MUG-1": 1},
+        tracks=[("ups", "UPS", "1Z1")],
+        origin="amazon_import",
+    )
+    web_order = make_order(channel="web", invoiced=True)
+    ship(order=web_order, tracks=[("ups", "UPS", "1Z2")])
+    assert OutboundUpdate.objects.count() == 0
+
+
+def test_a_failing_outbox_write_rolls_the_shipment_back(amazon_order, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("database said no")
+
+    monkeypatch.setattr(outbox, "record_shipment_update", broken)
+    with pytest.raises(RuntimeError):
+        ship(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z1")])
+    assert not Shipment.objects.exists()
 
 
 def test_only_one_worker_claims_an_update_and_a_dead_workers_lease_runs_out(amazon_order):
-    shipment = make_shipment(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z999")])
-    update = outbox.record_shipment_update(shipment=shipment, actor=None)
+    shipment = ship(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z999")])
+    update = update_for(shipment)
     now = timezone.now()
 
     first = outbox.claim_update(update_id=update.pk, now=now)
@@ -185,10 +205,16 @@ def test_only_one_worker_claims_an_update_and_a_dead_workers_lease_runs_out(amaz
 def test_read_only_mode_keeps_updates_pending(store, amazon_order):
     store.read_only_mode = True
     store.save()
-    shipment = make_shipment(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z999")])
-    update = outbox.record_shipment_update(shipment=shipment, actor=None)
+    shipment = ship(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z999")])
+    update = update_for(shipment)
     assert outbox.claim_update(update_id=update.pk) is None
     assert outbox.due_shipment_updates() == []
     result = outbox.deliver_update(update_id=update.pk)
     assert result.state == OutboundUpdate.State.PENDING
     assert "Read-Only Mode" in result.message
+
+
+def test_cancel_with_a_reason_chosen_on_amazon_order_details(store):
+    amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 2, D("10.00"))], invoiced=False)
+    cancel_order(order=amazon_order.commerce_order, actor=None, channel_data={"amazon_cancel_reason": "BuyerCanceled"})
+    assert OutboundUpdate.objects.get(amazon_order=amazon_order).payload["reason"] == "BuyerCanceled"
