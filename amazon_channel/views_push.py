@@ -154,7 +154,49 @@ def retry_updates(request: HttpRequest) -> HttpResponse:
 
 
 def register_view_blocks() -> None:
-    """Called when the app is ready: the *Sent to Amazon* block on the Commerce order."""
+    """Called when the app is ready: the *Sent to Amazon* block on the Commerce order and the adjustment reason on
+    the New Credit Memo form of Amazon orders."""
     from orders import view_blocks
 
     view_blocks.register("order_notices", render_sent_to_amazon)
+    if hasattr(view_blocks, "register_form_extension"):
+        view_blocks.register_form_extension("credit_memo", credit_memo_form_extension)
+
+
+ADJUSTMENT_REASON_LABELS = {
+    "CustomerReturn": gettext_lazy("Customer Return"),
+    "NoInventory": gettext_lazy("No Inventory"),
+    "GeneralAdjustment": gettext_lazy("General Adjustment"),
+    "CouldNotShip": gettext_lazy("Could Not Ship"),
+    "DifferentItem": gettext_lazy("Different Item"),
+    "Abandoned": gettext_lazy("Abandoned"),
+    "CustomerCancel": gettext_lazy("Customer Cancel"),
+    "PriceError": gettext_lazy("Price Error"),
+    "ProductOutofStock": gettext_lazy("Product Out of Stock"),
+    "CustomerAddressIncorrect": gettext_lazy("Customer Address Incorrect"),
+    "Exchange": gettext_lazy("Exchange"),
+    "Other": gettext_lazy("Other"),
+    "CarrierCreditDecision": gettext_lazy("Carrier Credit Decision"),
+    "RiskAssessmentInformationNotValid": gettext_lazy("Risk Assessment Information Not Valid"),
+    "CarrierCoverageFailure": gettext_lazy("Carrier Coverage Failure"),
+    "TransactionRecord": gettext_lazy("Transaction Record"),
+    "Undeliverable": gettext_lazy("Undeliverable"),
+    "RefusedDelivery": gettext_lazy("Refused Delivery"),
+}
+
+
+class AmazonAdjustmentReasonMixin(forms.Form):
+    """Added to the New Credit Memo form of an Amazon order: the reason Amazon shows the buyer for the refund."""
+
+    amazon_adjustment_reason = forms.ChoiceField(
+        label=gettext_lazy("Amazon Adjustment Reason"),
+        choices=[(code, ADJUSTMENT_REASON_LABELS[code]) for code in outbox.ADJUSTMENT_REASONS],
+        initial=outbox.DEFAULT_ADJUSTMENT_REASON,
+    )
+
+    def extension_data(self) -> dict[str, str]:
+        return {outbox.ADJUSTMENT_REASON_KEY: self.cleaned_data.get("amazon_adjustment_reason") or ""}
+
+
+def credit_memo_form_extension(order) -> type | None:
+    return AmazonAdjustmentReasonMixin if getattr(order, "channel", "") == "amazon" else None
