@@ -247,7 +247,8 @@ def _refund_components(credit_memo: CreditMemo, amazon_order: AmazonOrder) -> li
     Principal is the refunded row total less its discount, Tax the item's refunded tax. The credit memo's refund
     shipping is spread over its items in proportion to the shipping Amazon charged for them (equally when unknown),
     and its shipping tax (the memo's tax beyond the items' tax) the same way. Cents left by rounding go to the last
-    item. Adjustment refund is sent as Goodwill, adjustment fee as a negative RestockingFee.
+    item. Adjustment refund is sent as Goodwill, adjustment fee as RestockingFee (every component amount is a positive
+    magnitude; its Type says which way the money goes, as the feed builder and the sandbox expect).
     """
     amazon_items = {i.order_item_id: i for i in amazon_order.items.all()}
     by_sku = {i.seller_sku: i for i in amazon_order.items.all()}
@@ -302,7 +303,7 @@ def _refund_components(credit_memo: CreditMemo, amazon_order: AmazonOrder) -> li
         if index == 0 and credit_memo.adjustment_refund:
             components["Goodwill"] = str(credit_memo.adjustment_refund.quantize(cent))
         if index == 0 and credit_memo.adjustment_fee:
-            components["RestockingFee"] = str((-credit_memo.adjustment_fee).quantize(cent))
+            components["RestockingFee"] = str(credit_memo.adjustment_fee.quantize(cent))
         result.append({"order_item_id": item_id, "components": components})
     return result
 
@@ -648,6 +649,24 @@ def build_feed_document(*, store: AmazonStore, feed_type: str, updates: Sequence
     return feeds.build_payment_adjustment_feed(seller_id=store.seller_id, messages=messages)
 
 
+def _drop_unwritable(*, store: AmazonStore, feed_type: str, updates: list[OutboundUpdate]) -> list[OutboundUpdate]:
+    """Fail the updates the feed format can't express (e.g. an unknown reason), so they never block the others."""
+    writable, unwritable = [], []
+    for update in updates:
+        try:
+            build_feed_document(store=store, feed_type=feed_type, updates=[update])
+        except (ValueError, KeyError) as exc:
+            update.state = State.FAILED
+            update.last_response = _("This update can't be written as an Amazon feed message: %(error)s") % {
+                "error": exc
+            }
+            unwritable.append(update)
+        else:
+            writable.append(update)
+    OutboundUpdate.objects.bulk_update(unwritable, ["state", "last_response"])
+    return writable
+
+
 def _window_open(*, store: AmazonStore, feed_type: str, now: datetime) -> bool:
     since = now - timedelta(seconds=feed_window_seconds())
     return not AmazonFeed.objects.filter(store=store, feed_type=feed_type, submitted_at__gt=since).exists()
@@ -687,6 +706,7 @@ def assemble_feed(*, store: AmazonStore, feed_type: str, now: datetime | None = 
                 ) % {"status": update.amazon_order.get_status_display()}
             OutboundUpdate.objects.bulk_update(not_cancellable, ["state", "last_response"])
             due = [u for u in due if u not in not_cancellable]
+        due = _drop_unwritable(store=store, feed_type=feed_type, updates=due)
         if not due:
             return None
         feed = AmazonFeed.objects.create(store=store, feed_type=feed_type)
@@ -848,8 +868,9 @@ def _apply_report(
             return
         updates = list(feed.updates.filter(state=State.AWAITING_RESULT).select_related("amazon_order", "created_by"))
         accepted: list[OutboundUpdate] = []
+        feed_level = results.get(0, [])  # results about the feed as a whole apply to every message
         for update in updates:
-            lines = results.get(update.feed_message_id or update.pk, [])
+            lines = results.get(update.feed_message_id or update.pk, []) + feed_level
             errors = [r for r in lines if (r.severity or "").lower() == "error"]
             text = "; ".join(f"{r.code}: {r.description}" if r.code else r.description for r in lines)
             if errors or (fatal and report is None):

@@ -126,7 +126,7 @@ def test_credit_memo_becomes_per_item_components(amazon_order):
             "Shipping": "3.00",
             "ShippingTax": "0.30",
             "Goodwill": "2.50",
-            "RestockingFee": "-1.00",
+            "RestockingFee": "1.00",
         },
     }
     assert tee == {
