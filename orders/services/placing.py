@@ -165,23 +165,16 @@ def create_orders(
                     created_at=new.created_at or now,
                 )
             )
-        Order.objects.bulk_create(placed)
-
-        addresses, items, comments, stock = [], [], [], defaultdict(int)
         items_of: dict[int, list[OrderItem]] = {}
         for order, new in zip(placed, orders, strict=True):
-            for kind, address in (
-                (OrderAddress.Type.BILLING, new.billing_address),
-                (OrderAddress.Type.SHIPPING, new.shipping_address or new.billing_address),
-            ):
-                addresses.append(OrderAddress(order=order, address_type=kind, **vars(address)))
             lines = [
                 OrderItem(
-                    order=order,
                     sku=i.sku,
                     name=i.name,
                     external_item_id=i.external_item_id,
                     qty_ordered=i.qty,
+                    # Paid by the channel already: invoiced in full as it is placed.
+                    qty_invoiced=i.qty if invoice_offline else 0,
                     price=money(i.price),
                     original_price=money(i.price),
                     tax_amount=money(i.tax_amount),
@@ -192,34 +185,56 @@ def create_orders(
                 for i in new.items
             ]
             items_of[id(order)] = lines
-            items.extend(lines)
+            if invoice_offline:
+                order.total_invoiced = order.total_paid = order.grand_total
+                order.shipping_invoiced = order.shipping_amount
+            # State and status are known before the first write, so no second pass over the rows is needed.
+            order.state = rules.derive_state(order, lines)
+            order.status = new.status or rules.DEFAULT_STATUS[order.state]
+        Order.objects.bulk_create(placed)
+
+        addresses, items, comments, stock = [], [], [], defaultdict(int)
+        for order, new in zip(placed, orders, strict=True):
+            for kind, address in (
+                (OrderAddress.Type.BILLING, new.billing_address),
+                (OrderAddress.Type.SHIPPING, new.shipping_address or new.billing_address),
+            ):
+                addresses.append(OrderAddress(order=order, address_type=kind, **vars(address)))
+            for line in items_of[id(order)]:
+                line.order = order
+                items.append(line)
             for i in new.items:
                 stock[i.sku] -= i.qty
             for text in [new.comment, *new.extra_comments]:
                 if text:
-                    comments.append(OrderComment(order=order, comment=text, status="", created_by=user))
+                    comments.append(OrderComment(order=order, comment=text, status=order.status, created_by=user))
         OrderAddress.objects.bulk_create(addresses)
         OrderItem.objects.bulk_create(items)
         move_stock(dict(stock))
 
         if invoice_offline:
-            _invoice_in_full(placed, items_of, user)
-        for order, new in zip(placed, orders, strict=True):
-            lines = items_of[id(order)]
-            order.state = rules.derive_state(order, lines)
-            order.status = new.status or rules.DEFAULT_STATUS[order.state]
-        Order.objects.bulk_update(
-            placed, ["state", "status", "total_invoiced", "total_paid", "shipping_invoiced"], batch_size=500
-        )
-        for comment in comments:
-            comment.status = comment.order.status
+            for invoice in _invoice_in_full(placed, items_of, user):
+                comments.append(
+                    OrderComment(
+                        order=invoice.order,
+                        kind=OrderComment.Kind.INVOICE,
+                        comment=_("Invoiced %(amount)s %(currency)s offline (invoice #%(number)s).")
+                        % {
+                            "amount": invoice.grand_total,
+                            "currency": invoice.order.order_currency,
+                            "number": invoice.increment_id,
+                        },
+                        status=invoice.order.status,
+                        created_by=user,
+                    )
+                )
         OrderComment.objects.bulk_create(comments)
         for order in placed:
             events.announce(events.OrderPlaced(order_id=order.pk, actor_id=actor_id(actor), origin=origin))
         return placed
 
 
-def _invoice_in_full(placed: list[Order], items_of: dict[int, list[OrderItem]], user) -> None:
+def _invoice_in_full(placed: list[Order], items_of: dict[int, list[OrderItem]], user) -> list[Invoice]:
     by_store: dict[int, list[Order]] = defaultdict(list)
     for order in placed:
         by_store[order.store_id].append(order)
@@ -253,10 +268,6 @@ def _invoice_in_full(placed: list[Order], items_of: dict[int, list[OrderItem]], 
                         discount_amount=item.discount_amount,
                     )
                 )
-                item.qty_invoiced = item.qty_ordered
-            order.total_invoiced = order.grand_total
-            order.total_paid = order.grand_total
-            order.shipping_invoiced = order.shipping_amount
     Invoice.objects.bulk_create(invoices)
     InvoiceItem.objects.bulk_create(invoice_items)
-    OrderItem.objects.bulk_update([i for lines in items_of.values() for i in lines], ["qty_invoiced"], batch_size=500)
+    return invoices

@@ -3,6 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from orders.demo import load_demo_orders
+
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "demo-admin-123"
 
@@ -18,4 +20,7 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        placed = load_demo_orders(actor=user)
+        if placed:
+            self.stdout.write(f"Placed {placed} demo orders in the Main Website Store.")
         self.stdout.write(self.style.SUCCESS(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}"))
