@@ -11,8 +11,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-pytest.importorskip("amazon_channel.spapi", reason="the SP-API client is not merged yet")  # until spapi lands
-
 from amazon_channel.models import AmazonFeed, AmazonOrderStatus, CommunicationLog, OutboundUpdate
 from amazon_channel.services import outbox
 from orders.models import OrderComment
