@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from amazon_channel.models import AmazonOrder, AmazonOrderItem, AmazonOrderStatus, AmazonStore, OutboundUpdate
 from orders.models import CreditMemo, Order, Shipment
-from orders.services import TrackInput, refund_order, ship_order
-from orders.tests.factories import StoreFactory, make_order
+from orders.services import NewItem, NewOrder, TrackInput, create_orders, refund_order, ship_order
+from orders.tests.factories import ProductFactory, StoreFactory, make_address
 
 _numbers = itertools.count(1)
 
@@ -39,6 +39,7 @@ class Line:
     tax: Decimal = Decimal("0.00")
     shipping: Decimal = Decimal("0.00")
     order_item_id: str = ""
+    discount: Decimal = Decimal("0.00")  # Amazon's promotion on the line, a positive amount
 
 
 def make_amazon_order(
@@ -55,19 +56,42 @@ def make_amazon_order(
     amazon_order_id = amazon_order_id or f"113-{n:07d}-{n:07d}"
     item_ids = [line.order_item_id or f"{n:06d}{index:06d}" for index, line in enumerate(lines, start=1)]
     shipping = sum((line.shipping for line in lines), Decimal(0))
-    order = make_order(
-        items=[(line.sku, line.qty, str(line.price), str(line.tax)) for line in lines],
-        shipping=str(shipping),
-        shipping_tax=str(shipping_tax),
-        invoiced=invoiced,
-        store=store.commerce_store,
-        channel="amazon",
-        external_order_number=amazon_order_id,
-        customer_email="buyer@marketplace.amazon.com",
+    for line in lines:
+        ProductFactory(sku=line.sku, price=line.price)
+    (order,) = create_orders(
+        orders=[
+            NewOrder(
+                store=store.commerce_store,
+                items=[
+                    NewItem(
+                        sku=line.sku,
+                        name=f"Product {line.sku}",
+                        qty=line.qty,
+                        price=line.price,
+                        tax_amount=line.tax,
+                        discount_amount=line.discount,
+                        external_item_id=item_id,
+                    )
+                    for line, item_id in zip(lines, item_ids, strict=True)
+                ],
+                billing_address=make_address(email="buyer@marketplace.amazon.com"),
+                channel="amazon",
+                external_order_number=amazon_order_id,
+                customer_email="buyer@marketplace.amazon.com",
+                customer_first_name="Amazon",
+                customer_last_name="Buyer",
+                shipping_amount=shipping,
+                shipping_tax_amount=shipping_tax,
+                payment_method="amazon",
+                payment_method_title="Amazon Channel Payment",
+                shipping_method="amazon_standard",
+                shipping_description="Amazon Standard",
+            )
+        ],
+        actor=None,
+        invoice_offline=invoiced,
     )
-    for item, item_id in zip(order.items.order_by("id"), item_ids, strict=True):
-        item.external_item_id = item_id
-        item.save(update_fields=["external_item_id"])
+    order = Order.objects.get(pk=order.pk)
     now = timezone.now()
     amazon_order = AmazonOrder.objects.create(
         store=store,
@@ -93,6 +117,7 @@ def make_amazon_order(
             item_price=line.price * line.qty,
             item_tax=line.tax,
             shipping_price=line.shipping,
+            promotion_discount=line.discount,
         )
         for line, item_id in zip(lines, item_ids, strict=True)
     )
@@ -151,3 +176,31 @@ def update_for(obj: Shipment | CreditMemo) -> OutboundUpdate:
     if isinstance(obj, Shipment):
         return OutboundUpdate.objects.get(shipment_id=obj.pk)
     return OutboundUpdate.objects.get(credit_memo_id=obj.pk)
+
+
+def amazon_order_from_sandbox(*, store: AmazonStore, control, order_id: str) -> AmazonOrder:
+    """Mirror one sandbox order in the database the way the import would (Amazon's ids, prices, taxes)."""
+    data = control.order(order_id)
+    lines = [
+        Line(
+            sku=item["seller_sku"],
+            qty=item["quantity"],
+            price=Decimal(item["unit_price"]),
+            tax=Decimal(item["item_tax"]),
+            shipping=Decimal(item["shipping"]),
+            order_item_id=item["order_item_id"],
+            discount=Decimal(item["discount"]),
+        )
+        for item in data["items"]
+    ]
+    shipping_tax = sum((Decimal(item["shipping_tax"]) for item in data["items"]), Decimal(0))
+    amazon_order = make_amazon_order(
+        store=store,
+        lines=lines,
+        amazon_order_id=order_id,
+        status=data["status"],
+        shipping_tax=shipping_tax,
+    )
+    AmazonOrder.objects.filter(pk=amazon_order.pk).update(ship_service_level=data["service_level"])
+    amazon_order.refresh_from_db()
+    return amazon_order

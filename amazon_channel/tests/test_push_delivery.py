@@ -254,7 +254,7 @@ def test_cancel_of_an_order_amazon_no_longer_has_unshipped_fails_without_sending
     assert amazon.calls == []
 
 
-@pytest.mark.parametrize("error", [throttled, server_error, timeout], ids=["429", "5xx", "timeout"])
+@pytest.mark.parametrize("error", [throttled, server_error], ids=["429", "5xx"])
 def test_create_feed_failures_retry_the_same_document_later(amazon, store, error):
     [update] = refunds_for(store, 1)
     amazon.fail("createFeed", error("createFeed"))
@@ -273,6 +273,20 @@ def test_create_feed_failures_retry_the_same_document_later(amazon, store, error
     outbox.process_store_feeds(store=store, client=amazon, now=now + timedelta(minutes=4))
     update.refresh_from_db()
     assert update.state == State.ACCEPTED
+
+
+def test_a_create_feed_timeout_is_left_to_a_person_not_sent_again(amazon, store):
+    [update] = refunds_for(store, 1)
+    amazon.fail("createFeed", timeout("createFeed"))
+    now = timezone.now()
+    outbox.process_store_feeds(store=store, client=amazon, now=now)
+    outbox.process_store_feeds(store=store, client=amazon, now=now + timedelta(minutes=10))
+
+    assert amazon.count("createFeed") == 1
+    update.refresh_from_db()
+    assert update.state == State.FAILED
+    assert update.last_response.startswith("Amazon may or may not have received feed document")
+    assert "Read timed out." in update.last_response
 
 
 def test_a_worker_killed_during_create_feed_never_sends_the_refunds_twice(amazon, store):

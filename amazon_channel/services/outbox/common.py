@@ -6,6 +6,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -101,13 +102,15 @@ class WorkerStopped(BaseException):
 # Recording: called in the orders service's transaction (in-transaction event handlers).
 
 
-def client_for_store(store: AmazonStore):
-    """The SP-API client for a store, with the shared rate limiter; failed exchanges go to its communication log."""
+def client_for_store(store: AmazonStore, **client_options: Any) -> SpApiClient:
+    """The SP-API client for a store, with the shared rate limiter; failed exchanges go to its communication log.
+    `client_options` (rate_limiter, sleep, ...) are for tests."""
 
     def on_error(operation: str, exc: Exception) -> None:
         log_error(store=store, operation=operation, exc=exc)
 
-    return SpApiClient(SpApiConfig.for_store(store), rate_limiter=build_rate_limiter(), on_error=on_error)
+    options = {"rate_limiter": build_rate_limiter(), "on_error": on_error, **client_options}
+    return SpApiClient(SpApiConfig.for_store(store), **options)
 
 
 def log_error(*, store: AmazonStore, operation: str, exc: Exception, amazon_order_id: str = "") -> None:

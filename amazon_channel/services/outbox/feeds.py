@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ...models import AmazonFeed, AmazonOrderStatus, AmazonStore, OutboundUpdate
+from ...spapi import errors, types
 from ...spapi import feeds as spapi_feeds
-from ...spapi import types
 from .common import (
     CANCEL_FEED,
     FEED_CONTENT_TYPE,
@@ -211,9 +211,13 @@ def advance_feed(*, feed: AmazonFeed | int, client=None, now: datetime | None = 
                     marketplace_ids=[feed.store.marketplace_id],
                 )
             except Exception as exc:
-                if is_spapi_error(exc):
-                    # Amazon answered with an error (or never answered after the client's retries): no feed.
+                if isinstance(exc, errors.ThrottledError | errors.ServerError | errors.AuthError):
+                    # Amazon answered that it did not take it: no feed, the same document goes again later.
                     _save_feed(feed, token, submitted_at=None)
+                elif isinstance(exc, errors.SpApiError) and not is_rejection(exc):
+                    # A timeout, a dropped connection, a cut answer: Amazon may have created the feed.
+                    _feed_outcome_unknown(feed=feed, token=token, why=describe_error(exc))
+                    return feed
                 raise
             with transaction.atomic():
                 _save_feed(feed, token, feed_id=feed_id, processing_status="IN_QUEUE", next_check_at=now)
@@ -260,13 +264,13 @@ def advance_feed(*, feed: AmazonFeed | int, client=None, now: datetime | None = 
     return feed
 
 
-def _feed_outcome_unknown(*, feed: AmazonFeed, token: str) -> None:
-    """The worker stopped while calling createFeed: Amazon may have the feed. Re-sending could refund twice, so a
-    person decides (Seller Central lists uploaded feeds)."""
+def _feed_outcome_unknown(*, feed: AmazonFeed, token: str, why: str = "") -> None:
+    """createFeed was sent but its answer never arrived (the worker stopped, a timeout, a cut answer): Amazon may
+    have the feed. Sending it again could refund twice, so a person decides (Seller Central lists uploaded feeds)."""
     message = _(
-        "The worker stopped while sending feed document %(doc)s to Amazon; check Seller Central's feed upload "
+        "Amazon may or may not have received feed document %(doc)s (%(why)s); check Seller Central's feed upload "
         "history before retrying."
-    ) % {"doc": feed.feed_document_id}
+    ) % {"doc": feed.feed_document_id, "why": why or _("the worker stopped while sending it")}
     _fail_feed_updates(feed=feed, token=token, now=timezone.now(), message=message)
 
 
