@@ -89,9 +89,9 @@ def ensure_push_schedule(**kwargs: Any) -> None:
 
 connect()
 if importlib.util.find_spec("orders.view_blocks") is not None:  # the admin UI's view blocks (parallel development)
-    from .views_push import register_view_blocks
+    from .views_push import register_ui
 
-    register_view_blocks()
+    register_ui()
 # Register the push tasks with Celery (autodiscovery only imports tasks.py).
 from . import push_tasks  # noqa: E402, F401
 

@@ -5,6 +5,8 @@ Thin views: parse, call one outbox service, flash, redirect. Reads come from ama
 
 from __future__ import annotations
 
+import importlib.util
+
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -153,14 +155,18 @@ def retry_updates(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_safe_next(request, reverse("amazon_channel:push_outbox")))
 
 
-def register_view_blocks() -> None:
-    """Called when the app is ready: the *Sent to Amazon* block on the Commerce order and the adjustment reason on
-    the New Credit Memo form of Amazon orders."""
+def register_ui() -> None:
+    """Called when the app is ready: the *Sent to Amazon* block on the Commerce order, the adjustment reason on the
+    New Credit Memo form of Amazon orders, and the outbox page in the menu."""
     from orders import view_blocks
 
     view_blocks.register("order_notices", render_sent_to_amazon)
     if hasattr(view_blocks, "register_form_extension"):
         view_blocks.register_form_extension("credit_memo", credit_memo_form_extension)
+    if importlib.util.find_spec("admin_ui") is not None:  # the admin layout (parallel development)
+        from admin_ui import menu
+
+        menu.register("channels", gettext_lazy("Updates to Amazon"), "amazon_channel:push_outbox", order=30)
 
 
 ADJUSTMENT_REASON_LABELS = {
