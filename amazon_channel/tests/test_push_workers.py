@@ -120,3 +120,19 @@ def test_two_workers_on_one_update_send_it_once(postgres_only, amazon):
     assert sorted(results) == sorted([State.ACCEPTED, State.SENDING])
     update.refresh_from_db()
     assert (update.state, update.attempts) == (State.ACCEPTED, 1)
+
+
+@pytest.mark.django_db
+def test_beat_sweeps_the_outbox_every_minute_and_a_changed_schedule_is_kept():
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    from amazon_channel.listeners import PUSH_SWEEP_TASK_NAME, ensure_push_schedule
+
+    task = PeriodicTask.objects.get(name=PUSH_SWEEP_TASK_NAME)  # created by migrate
+    assert task.task == "amazon_channel.push.sweep_outbox" and task.enabled
+    assert (task.interval.every, task.interval.period) == (1, IntervalSchedule.MINUTES)
+
+    task.interval = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
+    task.save()
+    ensure_push_schedule()
+    assert PeriodicTask.objects.get(name=PUSH_SWEEP_TASK_NAME).interval.every == 5
