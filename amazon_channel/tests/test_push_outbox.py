@@ -218,3 +218,22 @@ def test_cancel_with_a_reason_chosen_on_amazon_order_details(store):
     amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 2, D("10.00"))], invoiced=False)
     cancel_order(order=amazon_order.commerce_order, actor=None, channel_data={"amazon_cancel_reason": "BuyerCanceled"})
     assert OutboundUpdate.objects.get(amazon_order=amazon_order).payload["reason"] == "BuyerCanceled"
+
+
+def test_one_cancel_per_amazon_order_whoever_asked_first(store):
+    amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 2, D("10.00"))], invoiced=False)
+    # *Amazon Order Details* queued a cancel with its own key first.
+    first = OutboundUpdate.objects.create(
+        store=store,
+        amazon_order=amazon_order,
+        kind=OutboundUpdate.Kind.CANCEL,
+        idempotency_key=f"cancel:amazon-order:{amazon_order.pk}",
+        payload={"amazon_order_id": amazon_order.amazon_order_id, "reason": "BuyerCanceled"},
+    )
+    cancel_order(order=amazon_order.commerce_order, actor=None)
+    assert list(OutboundUpdate.objects.filter(amazon_order=amazon_order)) == [first]
+
+    OutboundUpdate.objects.filter(pk=first.pk).update(state=OutboundUpdate.State.FAILED)
+    again = outbox.request_cancel_update(amazon_order=amazon_order, reason="CustomerExchange", actor=None)
+    assert again.pk != first.pk and again.state == OutboundUpdate.State.PENDING
+    assert again.payload["reason"] == "CustomerExchange"

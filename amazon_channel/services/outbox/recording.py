@@ -253,11 +253,20 @@ def request_cancel_update(
 ) -> OutboundUpdate:
     """Queue the cancel of an Amazon order (from the Commerce order's cancel or *Amazon Order Details*).
 
-    One cancel per Amazon order: asking again while one is pending or accepted returns that one; a failed one is
-    queued again with the new reason.
+    One cancel per Amazon order: asking again while one is pending or accepted (whoever queued it, e.g. *Amazon
+    Order Details*) returns that one; a failed one is queued again with the new reason.
     """
     if reason not in CANCEL_REASONS:
         raise ValueError(f"unknown cancel reason {reason!r}")
+    queued = (
+        OutboundUpdate.objects.select_for_update()
+        .filter(amazon_order=amazon_order, kind=Kind.CANCEL)
+        .exclude(state=State.FAILED)
+        .order_by("pk")
+        .first()
+    )
+    if queued is not None:
+        return queued
     commerce_order = amazon_order.commerce_order
     payload = {
         "amazon_order_id": amazon_order.amazon_order_id,
