@@ -27,6 +27,14 @@ def updates_for_order(*, order: Order) -> list[OutboundUpdate]:
     )
 
 
+def update_for_document(*, shipment_id: int | None = None, credit_memo_id: int | None = None) -> OutboundUpdate | None:
+    """The update of one shipment or credit memo (None for documents of other channels)."""
+    updates = OutboundUpdate.objects.select_related("store", "amazon_order")
+    if shipment_id is not None:
+        return updates.filter(shipment_id=shipment_id).first()
+    return updates.filter(credit_memo_id=credit_memo_id).first()
+
+
 @dataclass(frozen=True)
 class OutboxFilters:
     store_id: int | None = None

@@ -64,6 +64,27 @@ def render_sent_to_amazon(request: HttpRequest, order) -> str | None:
     )
 
 
+def _render_document_line(request: HttpRequest, update: OutboundUpdate | None) -> str | None:
+    if update is None:
+        return None
+    [update] = _decorate([update])
+    return render_to_string(
+        "amazon_channel/push/order_block.html",
+        {"updates": [update], "can_retry": request.user.has_perm(RETRY_PERMISSION), "next": request.get_full_path()},
+        request=request,
+    )
+
+
+def render_shipment_sent_to_amazon(request: HttpRequest, shipment) -> str | None:
+    """View block "shipment": the shipment's own *Sent to Amazon* line on its page."""
+    return _render_document_line(request, push_selectors.update_for_document(shipment_id=shipment.pk))
+
+
+def render_credit_memo_sent_to_amazon(request: HttpRequest, credit_memo) -> str | None:
+    """View block "credit_memo": the refund's own *Sent to Amazon* line on its page."""
+    return _render_document_line(request, push_selectors.update_for_document(credit_memo_id=credit_memo.pk))
+
+
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -161,6 +182,8 @@ def register_ui() -> None:
     from orders import view_blocks
 
     view_blocks.register("order_notices", render_sent_to_amazon)
+    view_blocks.register("shipment", render_shipment_sent_to_amazon)
+    view_blocks.register("credit_memo", render_credit_memo_sent_to_amazon)
     if hasattr(view_blocks, "register_form_extension"):
         view_blocks.register_form_extension("credit_memo", credit_memo_form_extension)
     if importlib.util.find_spec("admin_ui") is not None:  # the admin layout (parallel development)

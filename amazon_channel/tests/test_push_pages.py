@@ -107,3 +107,25 @@ def test_a_failed_update_is_retried_from_the_order(client, ops, amazon_order):
     assert response.redirect_chain[-1][0] == order_url
     update.refresh_from_db()
     assert update.state == OutboundUpdate.State.PENDING
+
+
+def test_shipment_and_credit_memo_pages_show_their_own_line(client, ops, amazon_order):
+    order = amazon_order.commerce_order
+    item = order.items.get()
+    client.post(
+        reverse("orders:shipment_new", args=[order.pk]),
+        {"version": order.version, item_field(item.pk): "2", "track_carrier_code": "dhl", "track_number": "JD1"},
+    )
+    order.refresh_from_db()
+    client.post(
+        reverse("orders:creditmemo_new", args=[order.pk]),
+        {"version": order.version, item_field(item.pk): "1", "amazon_adjustment_reason": "CustomerReturn"},
+    )
+    shipment_update = OutboundUpdate.objects.get(amazon_order=amazon_order, kind=OutboundUpdate.Kind.SHIPMENT)
+    refund_update = OutboundUpdate.objects.get(amazon_order=amazon_order, kind=OutboundUpdate.Kind.REFUND)
+    OutboundUpdate.objects.filter(pk=refund_update.pk).update(state=OutboundUpdate.State.ACCEPTED)
+
+    page = client.get(reverse("orders:shipment_view", args=[shipment_update.shipment_id])).content.decode()
+    assert "Sent to Amazon" in page and "Pending" in page
+    page = client.get(reverse("orders:creditmemo_view", args=[refund_update.credit_memo_id])).content.decode()
+    assert "Sent to Amazon" in page and "Accepted" in page
