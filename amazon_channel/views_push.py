@@ -221,10 +221,12 @@ class AmazonAdjustmentReasonMixin(forms.Form):
         label=gettext_lazy("Amazon Adjustment Reason"),
         choices=[(code, ADJUSTMENT_REASON_LABELS[code]) for code in outbox.ADJUSTMENT_REASONS],
         initial=outbox.DEFAULT_ADJUSTMENT_REASON,
+        required=False,  # none chosen: the outbox sends the default, CustomerReturn
     )
 
     def extension_data(self) -> dict[str, str]:
-        return {outbox.ADJUSTMENT_REASON_KEY: self.cleaned_data.get("amazon_adjustment_reason") or ""}
+        reason = self.cleaned_data.get("amazon_adjustment_reason")
+        return {outbox.ADJUSTMENT_REASON_KEY: reason} if reason else {}
 
 
 def credit_memo_form_extension(order) -> type | None:

@@ -170,4 +170,6 @@ def test_credit_memo_form_gets_the_adjustment_reason_for_amazon_orders(amazon_or
     assert form.is_valid()
     assert form.extension_data() == {"amazon_adjustment_reason": "PriceError"}
     assert mixin().fields["amazon_adjustment_reason"].initial == "CustomerReturn"
+    blank = mixin(data={})
+    assert blank.is_valid() and blank.extension_data() == {}  # the outbox then sends CustomerReturn
     assert credit_memo_form_extension(make_order()) is None
