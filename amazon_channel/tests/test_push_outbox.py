@@ -237,3 +237,14 @@ def test_one_cancel_per_amazon_order_whoever_asked_first(store):
     again = outbox.request_cancel_update(amazon_order=amazon_order, reason="CustomerExchange", actor=None)
     assert again.pk != first.pk and again.state == OutboundUpdate.State.PENDING
     assert again.payload["reason"] == "CustomerExchange"
+
+
+def test_a_sweep_takes_the_longest_waiting_shipments_first_up_to_its_limit(store):
+    now = timezone.now()
+    updates = []
+    for minutes in (5, 30, 10):
+        amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 1, D("10.00"))])
+        update = update_for(ship(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z1")]))
+        OutboundUpdate.objects.filter(pk=update.pk).update(next_attempt_at=now - timedelta(minutes=minutes))
+        updates.append(update)
+    assert outbox.due_shipment_updates(now=now, limit=2) == [updates[1].pk, updates[2].pk]

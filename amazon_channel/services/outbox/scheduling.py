@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,12 +30,15 @@ from .recording import build_shipment_payload
 from .shipments import deliver_shipment, due_filter
 
 
-def due_shipment_updates(*, now: datetime | None = None) -> list[int]:
+def due_shipment_updates(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
+    """Shipments to send now, longest waiting first; at most `limit` per sweep (the rest goes next minute) so a
+    backlog never floods the queue faster than Amazon's confirmShipment quota drains it."""
     now = now or timezone.now()
+    limit = limit or int(getattr(settings, "AMAZON_OUTBOX_SWEEP_LIMIT", 1000))
     return list(
         OutboundUpdate.objects.filter(due_filter(now), kind=Kind.SHIPMENT, store__read_only_mode=False)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)
+        .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)[:limit]
     )
 
 
