@@ -257,6 +257,8 @@ class OutboundUpdate(models.Model):
     last_response = models.TextField(blank=True)
     feed = models.ForeignKey("AmazonFeed", null=True, blank=True, on_delete=models.SET_NULL, related_name="updates")
     feed_message_id = models.PositiveIntegerField(null=True, blank=True)
+    # --- push (outbox) delivery: the worker that claimed this update; while "sending", next_attempt_at is its lease.
+    lease_token = models.CharField(max_length=32, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -277,6 +279,15 @@ class AmazonFeed(models.Model):
     result_document_id = models.CharField(max_length=255, blank=True)
     document = models.TextField(blank=True)
     report = models.TextField(blank=True)
+    # --- push (outbox) delivery: one worker at a time (lease), each step recorded so a crash resumes, never repeats.
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set just before createFeed is called: with no feed_id after it, Amazon may or may not have the feed.
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -17,3 +17,8 @@ urlpatterns = [
     path("orders/<int:pk>/address/", views.order_address, name="order_address"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
 ]
+
+# --- push to Amazon (outbox pages) -------------------------------------------------------------------------------
+from .urls_push import urlpatterns as push_urlpatterns  # noqa: E402
+
+urlpatterns += push_urlpatterns

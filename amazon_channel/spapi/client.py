@@ -232,8 +232,12 @@ class SpApiClient:
         ok: Sequence[int] = (200,),
         signed: bool = True,
         expect_json: bool = True,
+        idempotent: bool = True,
     ) -> tuple[requests.Response, Any]:
-        """One logical call: pacing, token, retries. Returns (response, parsed JSON or raw bytes or None)."""
+        """One logical call: pacing, token, retries. Returns (response, parsed JSON or raw bytes or None).
+
+        A call that is not idempotent (createFeed) is retried only after an answer saying it was not done (429,
+        5xx): after a timeout, a dropped connection or a cut answer Amazon may have done it, so the caller decides."""
         attempt = 0
         waited = 0.0
         refreshed_token = False
@@ -300,6 +304,8 @@ class SpApiClient:
                         self._drain(operation)
             self._notify(operation, error)
             if not error.retryable or attempt >= self.config.max_retries:
+                raise error
+            if not idempotent and not isinstance(error, ThrottledError | ServerError):
                 raise error
             delay = self._backoff(attempt, error.retry_after)
             if waited + delay > self.config.max_retry_wait:
@@ -485,6 +491,7 @@ class SpApiClient:
             self._url(f"{FEEDS_PATH}/feeds"),
             json_body={"feedType": feed_type, "marketplaceIds": ids, "inputFeedDocumentId": input_feed_document_id},
             ok=(200, 202),
+            idempotent=False,  # a second createFeed is a second feed: refunds applied twice
         )
         try:
             return parsing.parse_create_feed(body)
