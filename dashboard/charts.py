@@ -13,7 +13,7 @@ from .selectors import Series
 
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28  # room for the value axis labels and the time labels
-MAX_X_LABELS = 12
+MAX_X_LABELS = 10
 
 
 @dataclass(frozen=True)
@@ -56,24 +56,23 @@ class BarChart:
 
 
 def nice_ceiling(value: Decimal) -> tuple[Decimal, Decimal]:
-    """(top of the axis, step between 4 ticks) as round numbers: 1, 2, 2.5 or 5 times a power of ten."""
+    """(top of the value axis, step between its ticks): the step is 1, 2, 2.5 or 5 times a power of ten, the top
+    the first multiple of it at or above `value`, with at most 5 steps."""
     if value <= 0:
         return Decimal(4), Decimal(1)
-    raw_step = float(value) / 4
-    power = 10 ** math.floor(math.log10(raw_step))
-    for factor in (1, 2, 2.5, 5, 10):
-        if factor * power >= raw_step:
-            step = Decimal(str(factor * power))
-            break
-    return step * 4, step
+    power = Decimal(10) ** math.floor(math.log10(float(value) / 5))
+    step = next(
+        f * power for f in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)) if value / (f * power) <= 5
+    )
+    return math.ceil(value / step) * step, step
 
 
 def bucket_label(start, kind: str) -> str:
     if kind == "hour":
         return formats.time_format(start, "H:i")
     if kind == "day":
-        return formats.date_format(start, "MONTH_DAY_FORMAT")
-    return formats.date_format(start, "YEAR_MONTH_FORMAT")
+        return formats.date_format(start, "M j")
+    return formats.date_format(start, "M Y")
 
 
 def revenue_chart(series: Series, *, title: str, description: str, currency: str) -> BarChart:
@@ -99,7 +98,7 @@ def revenue_chart(series: Series, *, title: str, description: str, currency: str
         )
     ticks = [
         Tick(y=round(TOP + plot_height - float(step * i / top_value) * plot_height, 2), value=step * i)
-        for i in range(5)
+        for i in range(int(top_value / step) + 1)
     ]
     every = math.ceil(count / MAX_X_LABELS)
     x_labels = [

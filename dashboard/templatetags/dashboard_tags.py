@@ -46,3 +46,12 @@ def url_or_empty(name: str, *args) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
+
+
+@register.filter
+def axis_money(amount: Decimal, currency: str = "") -> str:
+    """A chart axis label: whole amounts without cents ($200, not $200.00)."""
+    text = money(amount, currency)
+    if Decimal(amount) == Decimal(amount).to_integral_value() and currency not in ZERO_PLACES:
+        return text.replace(".00", "", 1)
+    return text
