@@ -173,3 +173,36 @@ def test_query_count_does_not_grow_with_orders(staff_client):
 
 def test_unknown_store_is_404(staff_client):
     assert staff_client.get(reverse("dashboard:amazon_store", args=[999])).status_code == 404
+
+
+def test_sync_now_queues_the_stores_import_and_comes_back_to_the_dashboard(
+    staff_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    tasks = pytest.importorskip("amazon_channel.tasks", reason="the import (its sync task) is not on main yet")
+    queued = []
+    monkeypatch.setattr(tasks.sync_amazon_store, "delay", lambda *args: queued.append(args))
+    store = AmazonStoreFactory(name="Amazon US")
+    url = reverse("dashboard:amazon_store_sync", args=[store.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard:amazon_store", args=[store.pk])
+    assert queued == [(store.pk, None)]
+    assert "A sync of Amazon US is queued" in staff_client.get(response["Location"]).content.decode()
+
+
+def test_sync_now_is_post_only_and_needs_the_sync_permission(client, django_capture_on_commit_callbacks):
+    from orders.tests.factories import UserFactory
+
+    store = AmazonStoreFactory()
+    url = reverse("dashboard:amazon_store_sync", args=[store.pk])
+    client.force_login(UserFactory(username="clerk"))  # staff, without the permission
+    assert client.get(url).status_code == 405
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.post(url).status_code == 403
+    assert callbacks == []
+    assert (
+        'data-testid="sync-now"' not in client.get(reverse("dashboard:amazon_store", args=[store.pk])).content.decode()
+    )
