@@ -1,8 +1,127 @@
+"""Dashboard pages: thin views that ask the selectors for figures and render them."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import amazon_selectors, charts, selectors
+
+staff_required = staff_member_required(login_url="login")
+LIST_LIMIT = 20  # rows shown in each list of the Amazon store dashboard; the heading gives the full count
 
 
-@staff_member_required
+def order_url(order_id: int) -> str:
+    try:
+        return reverse("orders:order_view", args=[order_id])
+    except NoReverseMatch:  # the order pages are not installed: Django's admin page of the order
+        return reverse("admin:orders_order_change", args=[order_id])
+
+
+def order_grid_url(**params: str) -> str:
+    url = reverse("orders:order_grid")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+@staff_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/index.html", {})
+    period = selectors.get_range(request.GET.get("range"))
+    now = timezone.now()
+    currency = selectors.dashboard_currency()
+    series = selectors.sales_series(period, now=now)
+    chart = charts.revenue_chart(
+        series,
+        title=_("Revenue, %(range)s") % {"range": period.label},
+        description=_("Revenue per %(bucket)s of orders not cancelled, %(start)s to %(end)s.")
+        % {
+            "bucket": selectors.BUCKET_NAMES[period.bucket],
+            "start": formats.date_format(timezone.localtime(series.start), "SHORT_DATETIME_FORMAT"),
+            "end": formats.date_format(timezone.localtime(series.end), "SHORT_DATETIME_FORMAT"),
+        },
+        currency=currency,
+    )
+    context = {
+        "period": period,
+        "ranges": selectors.RANGES.values(),
+        "currency": currency,
+        "recent_orders": selectors.recent_orders(),
+        "lifetime": selectors.lifetime_sales(),
+        "series": series,
+        "chart": chart,
+        "by_channel": selectors.revenue_by_channel(period, now=now),
+        "channel_labels": selectors.CHANNEL_LABELS,
+        "bestsellers": selectors.bestsellers(period, now=now),
+        "awaiting": selectors.orders_awaiting(),
+        "awaiting_invoice_url": order_grid_url(awaiting="invoice"),
+        "awaiting_shipment_url": order_grid_url(awaiting="shipment"),
+        "amazon_stores": amazon_selectors.amazon_stores(),
+        "search": request.GET.get("q", ""),
+    }
+    return render(request, "dashboard/index.html", context)
+
+
+@staff_required
+def order_search(request: HttpRequest) -> HttpResponse:
+    """Straight to the order when exactly one has this number (Commerce or Amazon); else the grid searched by it."""
+    number = request.GET.get("q", "").strip()
+    ids = selectors.find_orders_by_number(number)
+    if len(ids) == 1:
+        return HttpResponseRedirect(order_url(ids[0]))
+    return HttpResponseRedirect(order_grid_url(q=number) if number else order_grid_url())
+
+
+def _amazon_status_context(store, now) -> dict:
+    return {"store": store, "sync": amazon_selectors.sync_status(store=store, now=now), "now": now}
+
+
+@staff_required
+def amazon_store(request: HttpRequest, store_id: int) -> HttpResponse:
+    store = amazon_selectors.amazon_store(store_id)
+    now = timezone.now()
+    awaiting = amazon_selectors.awaiting_shipment(store=store)
+    failed_imports = amazon_selectors.failed_imports(store=store)
+    in_flight = amazon_selectors.updates_in_flight(store=store)
+    failed_updates = amazon_selectors.failed_updates(store=store)
+    context = {
+        **_amazon_status_context(store, now),
+        "revenue": amazon_selectors.amazon_revenue(store=store, now=now),
+        "recent_orders": amazon_selectors.recent_amazon_orders(store=store),
+        "awaiting": awaiting[:LIST_LIMIT],
+        "awaiting_count": awaiting.count(),
+        "failed_imports": failed_imports[:LIST_LIMIT],
+        "failed_imports_count": failed_imports.count(),
+        "in_flight": in_flight[:LIST_LIMIT],
+        "in_flight_count": in_flight.count(),
+        "failed_updates": failed_updates[:LIST_LIMIT],
+        "failed_updates_count": failed_updates.count(),
+    }
+    return render(request, "dashboard/amazon_store.html", context)
+
+
+@staff_required
+def amazon_store_sync_status(request: HttpRequest, store_id: int) -> HttpResponse:
+    """The sync status card alone: the page polls it with htmx every few seconds."""
+    store = amazon_selectors.amazon_store(store_id)
+    return render(request, "dashboard/_amazon_sync_status.html", _amazon_status_context(store, timezone.now()))
+
+
+@require_POST
+@staff_required
+@permission_required("amazon_channel.sync_amazonstore", raise_exception=True)
+def amazon_store_sync(request: HttpRequest, store_id: int) -> HttpResponse:
+    """*Sync now*: queue the store's import (it runs in a worker, never inside this request)."""
+    from amazon_channel.services.stores import request_store_sync
+
+    store = amazon_selectors.amazon_store(store_id)
+    request_store_sync(store=store, actor=request.user)
+    messages.success(request, _("A sync of %(name)s is queued; new orders appear in a moment.") % {"name": store})
+    return redirect("dashboard:amazon_store", store_id=store.pk)
