@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('amazon_channel', '0001_initial'),
+        ('amazon_channel', '0002_import_tracking_and_refetch'),
     ]
 
     operations = [
