@@ -68,6 +68,8 @@ def test_pages_need_a_staff_login(client, amazon_store):
         response = client.get(url)
         assert response.status_code == 302 and "login" in response["Location"]
     client.force_login(UserFactory(username="shopper", is_staff=False))
+    # the admin shell signs a non-staff account out and refuses the page
+    assert client.get(reverse("amazon_channel:store_list")).status_code == 403
     assert client.get(reverse("amazon_channel:store_list")).status_code == 302
 
 
