@@ -19,6 +19,9 @@ def register_all() -> None:
 
         menu.register("channels", _("Amazon Stores"), "amazon_channel:store_list", order=10)
         menu.register("channels", _("Amazon Orders"), "amazon_channel:order_grid", order=20)
+        from admin_ui import notices
+
+        notices.register(failed_imports_notice)
     try:
         from orders import view_blocks
     except ImportError:  # the order view's blocks arrive with the admin UI
@@ -50,3 +53,15 @@ def order_notices_block(request: HttpRequest, order) -> str | None:
     return render_to_string(
         "amazon_channel/blocks/order_notice.html", {"amazon_order": amazon_order, "order": order}, request=request
     )
+
+
+def failed_imports_notice(request) -> str:
+    """The admin-wide banner: stores with Amazon orders that could not be imported, linking to them."""
+    from django.template.loader import render_to_string
+
+    from .selectors import stores_with_failed_imports
+
+    failed = stores_with_failed_imports()
+    if not failed:
+        return ""
+    return render_to_string("amazon_channel/_failed_banner.html", {"failed_imports": failed}, request=request)

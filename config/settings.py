@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "admin_ui.context_processors.admin_menu",
+                "admin_ui.context_processors.admin_notices",
             ],
         },
     },

@@ -211,6 +211,17 @@ def test_store_list_with_failed_import_banner_and_constant_queries(admin_user_cl
     assert count_queries(admin_user_client, url) == few
 
 
+def test_failed_import_banner_shows_on_every_admin_page(admin_user_client):
+    dashboard_url, grid_url = reverse("dashboard:index"), reverse("orders:order_grid")
+    assert "could not be imported" not in admin_user_client.get(dashboard_url).content.decode()
+    store = AmazonStoreFactory(name="Amazon UK")
+    imported(store, amazon_order(items=[amazon_item(unit_price=None)]))
+    for url in (dashboard_url, grid_url):
+        page = admin_user_client.get(url).content.decode()
+        assert "1 Amazon order of Amazon UK could not be imported." in page
+        assert f"/amazon/stores/{store.pk}/orders/?failed=on" in page
+
+
 def test_recover_order_page_action(admin_user_client, amazon_store, monkeypatch):
     wanted = amazon_order()
     monkeypatch.setattr(importing, "client_for_store", lambda store: FakeClient(orders=[wanted]))
