@@ -184,6 +184,9 @@ SPAPI_ENDPOINTS = {
 }
 LWA_ENDPOINT = os.environ.get("LWA_ENDPOINT", SANDBOX_URL + "/auth/o2/token")
 SPAPI_MODELS_DIR = Path(os.environ.get("SPAPI_MODELS_DIR", BASE_DIR.parent / "shared" / "spapi-models"))
+# Outbox: feeds batch every pending message of a store and type per window (Amazon allows ~1 createFeed / 2 min).
+AMAZON_FEED_WINDOW_SECONDS = int(os.environ.get("AMAZON_FEED_WINDOW_SECONDS", "120"))
+AMAZON_FEED_POLL_SECONDS = int(os.environ.get("AMAZON_FEED_POLL_SECONDS", "30"))
 # Key that encrypts Amazon credentials at rest; defaults to one derived from SECRET_KEY.
 CREDENTIALS_ENCRYPTION_KEY = os.environ.get("CREDENTIALS_ENCRYPTION_KEY", "")
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, TruncDay, TruncHour, TruncMonth
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDay, TruncHour, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import ZERO, Order, OrderItem, OrderState, Store
+from orders.selectors import awaiting_invoice_condition, awaiting_shipment_condition
 
 NOT_CANCELED = ~Q(state=OrderState.CANCELED)
 
@@ -252,26 +253,6 @@ def bestsellers(period: Range, *, now: datetime | None = None, limit: int = 5) -
         .order_by("-qty", "sku")[:limit]
     )
     return [Bestseller(sku=r["sku"], name=r["name"], qty=r["qty"], revenue=r["revenue"]) for r in rows]
-
-
-# The same conditions as orders.rules.can_invoice / can_ship, written as SQL so they can be counted. Only an open
-# order can have something left to do (complete, closed and cancelled orders have nothing left by derive_state;
-# held ones wait for a person), so the states narrow the scan first, through the (state, created_at) index.
-OPEN_STATES = [OrderState.NEW, OrderState.PENDING_PAYMENT, OrderState.PROCESSING]
-
-
-def awaiting_invoice_condition() -> Q:
-    left = OrderItem.objects.filter(order=OuterRef("pk"), qty_ordered__gt=F("qty_invoiced") + F("qty_canceled"))
-    return Q(state__in=OPEN_STATES) & Q(Exists(left))
-
-
-def awaiting_shipment_condition() -> Q:
-    left = (
-        OrderItem.objects.filter(order=OuterRef("pk"))
-        .annotate(done=Greatest(F("qty_shipped"), F("qty_refunded")) + F("qty_canceled"))
-        .filter(qty_ordered__gt=F("done"))
-    )
-    return Q(state__in=OPEN_STATES) & Q(Exists(left))
 
 
 @dataclass(frozen=True)

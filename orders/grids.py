@@ -10,6 +10,22 @@ from admin_ui.grid import ChoiceFilter, Column, Grid, RangeFilter
 from . import selectors
 
 
+class AwaitingFilter(ChoiceFilter):
+    """Orders with something left to invoice or to ship (the dashboard's counts link here)."""
+
+    conditions = {
+        "invoice": selectors.awaiting_invoice_condition,
+        "shipment": selectors.awaiting_shipment_condition,
+    }
+
+    def __init__(self) -> None:
+        super().__init__("awaiting", _("Awaiting"), "", [("invoice", _("Invoice")), ("shipment", _("Shipment"))])
+
+    def apply(self, qs, data):
+        value = self.value(data)
+        return qs.filter(self.conditions[value]()) if value else qs
+
+
 class OrderGrid(Grid):
     columns = (
         Column("increment_id", _("ID"), sort="increment_id"),
@@ -27,6 +43,7 @@ class OrderGrid(Grid):
         RangeFilter("total", _("Grand Total (Purchased)"), "grand_total", kind="number"),
         ChoiceFilter("status", _("Status"), "status", selectors.order_statuses),
         ChoiceFilter("channel", _("Channel"), "channel", selectors.order_channels),
+        AwaitingFilter(),
     )
     # Prefix lookups use the indexes on these columns; names match anywhere (people type a surname).
     search_fields = (

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from amazon_channel import tasks
 from amazon_channel.models import AmazonOrder, AmazonOrderStatus, OutboundUpdate
 from dashboard import amazon_selectors
 from dashboard.tests.factories import AmazonOrderFactory, AmazonStoreFactory, OutboundUpdateFactory
@@ -178,7 +179,6 @@ def test_unknown_store_is_404(staff_client):
 def test_sync_now_queues_the_stores_import_and_comes_back_to_the_dashboard(
     staff_client, django_capture_on_commit_callbacks, monkeypatch
 ):
-    tasks = pytest.importorskip("amazon_channel.tasks", reason="the import (its sync task) is not on main yet")
     queued = []
     monkeypatch.setattr(tasks.sync_amazon_store, "delay", lambda *args: queued.append(args))
     store = AmazonStoreFactory(name="Amazon US")

@@ -10,19 +10,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from admin_ui.testing import login
 from amazon_channel.models import AmazonOrder, AmazonStore, OutboundUpdate
+from amazon_channel.services import importing, outbox
+from amazon_channel.spapi.ratelimit import InProcessRateLimiter
 from orders.tests.factories import StoreFactory, UserFactory
-
-pytest.importorskip("seller_central_sandbox.pytest_plugin", reason="the Seller Central sandbox is not in this tree yet")
-admin_ui_testing = pytest.importorskip("admin_ui.testing", reason="the admin layout is not in this tree yet")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def fast_client(store: AmazonStore):
-    from amazon_channel.services import outbox
-    from amazon_channel.spapi.ratelimit import InProcessRateLimiter
-
     # A fresh rate limiter and no real sleeping between the client's own retries: the sandbox runs without limits.
     return outbox.client_for_store(store, rate_limiter=InProcessRateLimiter(), sleep=lambda seconds: None)
 
@@ -44,9 +41,6 @@ def amazon_store(sandbox, settings) -> AmazonStore:
 
 
 def test_from_recent_orders_to_a_cancel_that_reaches_amazon(sandbox, amazon_store, live_server, browser_page):
-    # Parts other sessions build, imported here so this file loads (and skips) before they are on main.
-    from amazon_channel.services import importing, outbox
-
     [amazon_number] = sandbox.control.add_orders(
         1, status="UNSHIPPED", fulfilled_by="MERCHANT", marketplace_id="ATVPDKIKX0DER", lifecycle=False
     )
@@ -59,7 +53,7 @@ def test_from_recent_orders_to_a_cancel_that_reaches_amazon(sandbox, amazon_stor
     page = browser_page
     page.on("dialog", lambda dialog: dialog.accept())  # the cancel button asks "Cancel this order on Amazon?"
 
-    admin_ui_testing.login(page, live_server, UserFactory(username="merchant", is_superuser=True))
+    login(page, live_server, UserFactory(username="merchant", is_superuser=True))
     recent = page.locator("[data-testid=recent-orders]")
     recent.get_by_role("link", name=amazon_number).click()
 

@@ -138,3 +138,24 @@ def test_search_without_a_single_match_opens_the_grid_searched_by_it(staff_clien
     response = staff_client.get(reverse("dashboard:order_search"), {"q": "113-nothing"})
     assert response.status_code == 302
     assert response["Location"] == reverse("orders:order_grid") + "?q=113-nothing"
+
+
+def test_awaiting_counts_link_to_the_grid_showing_exactly_those_orders(staff_client, staff):
+    from orders.services import invoice_order, ship_order
+
+    new = make_order()
+    invoiced = make_order(invoiced=True)
+    shipped_first = make_order()
+    ship_order(order=shipped_first, actor=staff)
+    done = make_order()
+    invoice_order(order=done, actor=staff)
+    ship_order(order=done, actor=staff)
+
+    page = text(staff_client.get(reverse("dashboard:index")))
+
+    for key, expected in (("invoice", {new, shipped_first}), ("shipment", {new, invoiced})):
+        link = re.search(rf'href="([^"]+)">{len(expected)}</a>', page.split(f'data-testid="awaiting-{key}"')[1]).group(
+            1
+        )
+        grid = text(staff_client.get(link.replace("&amp;", "&")))
+        assert set(re.findall(r'<tr data-order="([^"]+)"', grid)) == {o.increment_id for o in expected}

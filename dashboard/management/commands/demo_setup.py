@@ -3,7 +3,9 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from amazon_channel.demo import connect_demo_store, first_import
 from orders.demo import load_demo_orders
+from orders.models import Store
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "demo-admin-123"
@@ -23,4 +25,9 @@ class Command(BaseCommand):
         placed = load_demo_orders(actor=user)
         if placed:
             self.stdout.write(f"Placed {placed} demo orders in the Main Website Store.")
+        commerce_store = Store.objects.get(code="default")
+        amazon_store, created = connect_demo_store(actor=user, commerce_store=commerce_store)
+        if created:
+            self.stdout.write(f"Connected {amazon_store.name} to the Seller Central sandbox.")
+            self.stdout.write(first_import(store=amazon_store, actor=user))
         self.stdout.write(self.style.SUCCESS(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}"))
