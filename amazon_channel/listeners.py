@@ -8,7 +8,6 @@ Changes that Amazon itself told us about (origin "amazon_import") are never echo
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from django.db import transaction
@@ -88,10 +87,10 @@ def ensure_push_schedule(**kwargs: Any) -> None:
 
 
 connect()
-if importlib.util.find_spec("orders.view_blocks") is not None:  # the admin UI's view blocks (parallel development)
-    from .views_push import register_ui
+# The Sent to Amazon blocks, the credit memo's adjustment reason and the outbox page in the menu.
+from .views_push import register_ui  # noqa: E402
 
-    register_ui()
+register_ui()
 # Register the push tasks with Celery (autodiscovery only imports tasks.py).
 from . import push_tasks  # noqa: E402, F401
 

@@ -5,12 +5,9 @@ Thin views: parse, call one outbox service, flash, redirect. Reads come from ama
 
 from __future__ import annotations
 
-import importlib.util
-
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -21,11 +18,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from admin_ui import menu
+from admin_ui.permissions import permission_required
+from orders import view_blocks
+
 from . import push_selectors
 from .models import OutboundUpdate
 from .services import outbox
 
 RETRY_PERMISSION = "amazon_channel.retry_outboundupdate"
+staff_required = staff_member_required(login_url="login")
 PAGE_SIZES = (20, 50, 100, 200)
 
 
@@ -93,8 +95,8 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 @require_POST
-@staff_member_required
-@permission_required(RETRY_PERMISSION, raise_exception=True)
+@staff_required
+@permission_required(RETRY_PERMISSION)
 def retry_update(request: HttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(OutboundUpdate.objects.select_related("amazon_order"), pk=pk)
     if outbox.retry_update(update=update, actor=request.user):
@@ -131,7 +133,7 @@ class OutboxFilterForm(forms.Form):
         self.fields["kind"].choices = [("", _("All updates")), *list(OutboundUpdate.Kind.choices)]
 
 
-@staff_member_required
+@staff_required
 def outbox_list(request: HttpRequest) -> HttpResponse:
     """Channel page: updates not yet accepted by Amazon across stores, filterable, with bulk retry."""
     form = OutboxFilterForm(request.GET or None)
@@ -158,8 +160,8 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_member_required
-@permission_required(RETRY_PERMISSION, raise_exception=True)
+@staff_required
+@permission_required(RETRY_PERMISSION)
 def retry_updates(request: HttpRequest) -> HttpResponse:
     ids = [int(pk) for pk in request.POST.getlist("update") if pk.isdigit()]
     if not ids:
@@ -179,17 +181,11 @@ def retry_updates(request: HttpRequest) -> HttpResponse:
 def register_ui() -> None:
     """Called when the app is ready: the *Sent to Amazon* block on the Commerce order, the adjustment reason on the
     New Credit Memo form of Amazon orders, and the outbox page in the menu."""
-    from orders import view_blocks
-
     view_blocks.register("order_notices", render_sent_to_amazon)
     view_blocks.register("shipment", render_shipment_sent_to_amazon)
     view_blocks.register("credit_memo", render_credit_memo_sent_to_amazon)
-    if hasattr(view_blocks, "register_form_extension"):
-        view_blocks.register_form_extension("credit_memo", credit_memo_form_extension)
-    if importlib.util.find_spec("admin_ui") is not None:  # the admin layout (parallel development)
-        from admin_ui import menu
-
-        menu.register("channels", gettext_lazy("Updates to Amazon"), "amazon_channel:push_outbox", order=30)
+    view_blocks.register_form_extension("credit_memo", credit_memo_form_extension)
+    menu.register("channels", gettext_lazy("Updates to Amazon"), "amazon_channel:push_outbox", order=30)
 
 
 ADJUSTMENT_REASON_LABELS = {

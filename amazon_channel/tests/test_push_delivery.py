@@ -167,11 +167,10 @@ def refunds_for(store, count: int) -> list[OutboundUpdate]:
     return updates
 
 
-def test_two_hundred_refunds_go_out_in_one_feed_and_each_result_is_applied(
-    amazon, store, django_assert_max_num_queries
-):
-    updates = refunds_for(store, 200)
-    bad = updates[7], updates[150]
+def test_many_refunds_go_out_in_one_feed_and_each_result_is_applied(amazon, store, django_assert_max_num_queries):
+    # 200 against the sandbox in test_push_sandbox.py; 60 here keep this file quick.
+    updates = refunds_for(store, 60)
+    bad = updates[7], updates[50]
     amazon.message_errors = {
         bad[0].pk: ("18028", "The refund amount exceeds the amount charged."),
         bad[1].pk: ("25", "Order not found."),
@@ -184,12 +183,12 @@ def test_two_hundred_refunds_go_out_in_one_feed_and_each_result_is_applied(
     assert amazon.message_ids(feed.feed_id) == [u.pk for u in updates]
     assert set(OutboundUpdate.objects.values_list("state", flat=True)) == {State.AWAITING_RESULT}
     amazon.process_feeds()
-    with django_assert_max_num_queries(200 * 8 + 30):
+    with django_assert_max_num_queries(60 * 8 + 30):
         outbox.process_store_feeds(store=store, client=amazon, now=now + timedelta(seconds=31))
 
     states = dict(OutboundUpdate.objects.values_list("pk", "state"))
     assert sorted(pk for pk, state in states.items() if state == State.FAILED) == sorted(u.pk for u in bad)
-    assert sum(state == State.ACCEPTED for state in states.values()) == 198
+    assert sum(state == State.ACCEPTED for state in states.values()) == 58
     failed = OutboundUpdate.objects.get(pk=bad[0].pk)
     assert failed.last_response == "Amazon rejected it: 18028: The refund amount exceeds the amount charged."
     feed.refresh_from_db()

@@ -10,13 +10,10 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from amazon_channel.models import OutboundUpdate
-
-from .push_helpers import Line, make_amazon_order, make_store
-
-pytest.importorskip("orders.view_blocks", reason="the admin UI is not merged yet")  # until it lands
-
 from orders.services import item_field
 from orders.tests.factories import staff_user
+
+from .push_helpers import Line, make_amazon_order, make_store
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -19,8 +19,6 @@ from orders.services import cancel_order
 
 from .push_helpers import amazon_order_from_sandbox, make_store, refund, ship, update_for
 
-pytest.importorskip("seller_central_sandbox.pytest_plugin", reason="the sandbox is not merged yet")  # until it lands
-
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 State = OutboundUpdate.State
 
