@@ -18,10 +18,6 @@ class AmazonOrderActionRefused(Exception):
         self.message = message
 
 
-def cancel_request_key(amazon_order: AmazonOrder) -> str:
-    return f"cancel:amazon-order:{amazon_order.pk}"
-
-
 @transaction.atomic
 def update_shipping_address(
     *, amazon_order: AmazonOrder | int, address: dict, actor: AbstractBaseUser | None
@@ -60,36 +56,26 @@ def request_amazon_cancel(
     Amazon only accepts a seller's cancel while the order is Unshipped, so anything else is refused here. Asking
     twice returns the request already queued rather than a second one.
     """
+    from .outbox import enqueue_delivery, request_cancel_update
+
     pk = amazon_order.pk if isinstance(amazon_order, AmazonOrder) else amazon_order
-    order = AmazonOrder.objects.select_for_update().select_related("store").get(pk=pk)
-    if order.status != AmazonOrderStatus.UNSHIPPED:
-        raise AmazonOrderActionRefused(
-            _("Amazon order %(number)s is %(status)s: only an Unshipped order can be canceled.")
-            % {"number": order.amazon_order_id, "status": order.get_status_display()}
-        )
-    existing = OutboundUpdate.objects.filter(idempotency_key=cancel_request_key(order)).first()
-    if existing is not None:
-        return existing
-    items = list(order.items.values_list("order_item_id", flat=True))
-    update = OutboundUpdate.objects.create(
-        store=order.store,
-        amazon_order=order,
-        kind=OutboundUpdate.Kind.CANCEL,
-        state=OutboundUpdate.State.PENDING,
-        idempotency_key=cancel_request_key(order),
-        payload={
-            "amazon_order_id": order.amazon_order_id,
+    with transaction.atomic():
+        order = AmazonOrder.objects.select_for_update().select_related("store", "commerce_order").get(pk=pk)
+        if order.status != AmazonOrderStatus.UNSHIPPED:
+            raise AmazonOrderActionRefused(
+                _("Amazon order %(number)s is %(status)s: only an Unshipped order can be canceled.")
+                % {"number": order.amazon_order_id, "status": order.get_status_display()}
+            )
+        # One cancel per Amazon order, whichever page asked first (the outbox's rule).
+        update = request_cancel_update(amazon_order=order, reason=reason, actor=actor)
+        order.order_notes = _("Cancel requested by %(user)s (%(reason)s), waiting for Amazon.") % {
+            "user": _user_label(actor),
             "reason": reason,
-            "origin": "amazon_order_details",
-            "items": [{"order_item_id": item_id, "reason": reason} for item_id in items],
-        },
-        created_by=actor if getattr(actor, "pk", None) else None,
-    )
-    order.order_notes = _("Cancel requested by %(user)s (%(reason)s), waiting for Amazon.") % {
-        "user": _user_label(actor),
-        "reason": reason,
-    }
-    order.save(update_fields=["order_notes", "updated_at"])
+        }
+        order.save(update_fields=["order_notes", "updated_at"])
+        if update.state == OutboundUpdate.State.PENDING:
+            update_id = update.pk
+            transaction.on_commit(lambda: enqueue_delivery(update_ids=[update_id]))
     return update
 
 
