@@ -13,3 +13,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures; dashboard/tests/test_views.py tests the cache itself

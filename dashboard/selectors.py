@@ -268,3 +268,50 @@ def orders_awaiting() -> Awaiting:
         invoice=Order.objects.filter(awaiting_invoice_condition()).count(),
         shipment=Order.objects.filter(awaiting_shipment_condition()).count(),
     )
+
+
+# --- The heavy figures, computed at most once a minute -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    lifetime: Lifetime
+    series: Series
+    by_channel: list[ChannelRevenue]
+    bestsellers: list[Bestseller]
+
+
+def dashboard_figures(period: Range, *, now: datetime | None = None) -> Figures:
+    """Lifetime sales, the chart, revenue by channel and bestsellers, which read every order of the range.
+
+    Like Magento's statistics, they are refreshed at most every DASHBOARD_CACHE_SECONDS (shared through Redis when
+    configured), so a million-order store pays the aggregate once a minute rather than on every page view. 0 turns
+    the cache off (the tests do: they assert fresh figures).
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+
+    seconds = int(getattr(settings, "DASHBOARD_CACHE_SECONDS", 60))
+
+    def compute() -> Figures:
+        return Figures(
+            lifetime=lifetime_sales(),
+            series=sales_series(period, now=now),
+            by_channel=revenue_by_channel(period, now=now),
+            bestsellers=bestsellers(period, now=now),
+        )
+
+    if seconds <= 0:
+        return compute()
+    key = figures_cache_key(period)
+    figures = cache.get(key)
+    if figures is None:
+        figures = compute()
+        cache.set(key, figures, seconds)
+    return figures
+
+
+def figures_cache_key(period: Range) -> str:
+    from django.utils import translation
+
+    return f"dashboard:figures:v1:{period.key}:{translation.get_language()}:{timezone.get_current_timezone_name()}"

@@ -37,7 +37,8 @@ def index(request: HttpRequest) -> HttpResponse:
     period = selectors.get_range(request.GET.get("range"))
     now = timezone.now()
     currency = selectors.dashboard_currency()
-    series = selectors.sales_series(period, now=now)
+    figures = selectors.dashboard_figures(period, now=now)
+    series = figures.series
     chart = charts.revenue_chart(
         series,
         title=_("Revenue, %(range)s") % {"range": period.label},
@@ -54,12 +55,12 @@ def index(request: HttpRequest) -> HttpResponse:
         "ranges": selectors.RANGES.values(),
         "currency": currency,
         "recent_orders": selectors.recent_orders(),
-        "lifetime": selectors.lifetime_sales(),
+        "lifetime": figures.lifetime,
         "series": series,
         "chart": chart,
-        "by_channel": selectors.revenue_by_channel(period, now=now),
+        "by_channel": figures.by_channel,
         "channel_labels": selectors.CHANNEL_LABELS,
-        "bestsellers": selectors.bestsellers(period, now=now),
+        "bestsellers": figures.bestsellers,
         "awaiting": selectors.orders_awaiting(),
         "awaiting_invoice_url": order_grid_url(awaiting="invoice"),
         "awaiting_shipment_url": order_grid_url(awaiting="shipment"),

@@ -159,3 +159,27 @@ def test_awaiting_counts_link_to_the_grid_showing_exactly_those_orders(staff_cli
         )
         grid = text(staff_client.get(link.replace("&amp;", "&")))
         assert set(re.findall(r'<tr data-order="([^"]+)"', grid)) == {o.increment_id for o in expected}
+
+
+def test_heavy_figures_are_recomputed_at_most_once_per_cache_window(staff_client, settings):
+    from django.core.cache import cache
+
+    from dashboard import selectors
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    key = selectors.figures_cache_key(selectors.get_range("24h"))
+    cache.delete(key)
+    place_orders(1, price="100.00")
+    url = reverse("dashboard:index") + "?range=24h"
+    with CaptureQueriesContext(connection) as cold:
+        assert re.search(r'data-testid="lifetime-sales">\$100\.00<', text(staff_client.get(url)))
+    place_orders(1, price="50.00", channel="amazon", prefix="AMZLATE")
+    with CaptureQueriesContext(connection) as warm:
+        page = text(staff_client.get(url))
+    # Within the window the page shows the figures it computed and skips their four aggregate queries...
+    assert re.search(r'data-testid="lifetime-sales">\$100\.00<', page)
+    assert len(warm.captured_queries) == len(cold.captured_queries) - 4
+    # ...while the recent orders, which are cheap, stay live.
+    assert "AMZLATE-0000000-1" in page
+    cache.delete(key)
+    assert re.search(r'data-testid="lifetime-sales">\$150\.00<', text(staff_client.get(url)))
