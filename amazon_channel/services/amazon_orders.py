@@ -60,7 +60,7 @@ def request_amazon_cancel(
 
     pk = amazon_order.pk if isinstance(amazon_order, AmazonOrder) else amazon_order
     with transaction.atomic():
-        order = AmazonOrder.objects.select_for_update().select_related("store", "commerce_order").get(pk=pk)
+        order = AmazonOrder.objects.select_for_update(of=("self",)).select_related("store", "commerce_order").get(pk=pk)
         if order.status != AmazonOrderStatus.UNSHIPPED:
             raise AmazonOrderActionRefused(
                 _("Amazon order %(number)s is %(status)s: only an Unshipped order can be canceled.")
