@@ -44,10 +44,10 @@ def sandbox_endpoints(sandbox, settings):
 @pytest.fixture
 def import_client_options(monkeypatch):
     """The import's client never sleeps between its own retries and times out fast (the `slow` fault)."""
-    options = {"rate_limiter": NoPacing(), "sleep": lambda seconds: None}
+    options: dict = {}  # SpApiConfig options a test sets, e.g. read_timeout
 
     def fast_client(store, **extra):
-        return communication.client_for_store(store, **{**options, **extra})
+        return fast_client_for(store, **options)
 
     monkeypatch.setattr(importing, "client_for_store", fast_client)
     return options
@@ -56,6 +56,21 @@ def import_client_options(monkeypatch):
 @pytest.fixture
 def import_store(sandbox_endpoints, import_client_options) -> AmazonStore:
     return AmazonStoreFactory()
+
+
+def fast_client_for(store: AmazonStore, **config_options):
+    """The store's client (errors to its communication log) that never waits for pacing or between retries."""
+    from amazon_channel.spapi import SpApiClient, SpApiConfig
+
+    def on_error(operation: str, exc: BaseException) -> None:
+        communication.record_communication_error(store_id=store.pk, operation=operation, exc=exc)
+
+    return SpApiClient(
+        SpApiConfig.for_store(store, **config_options),
+        rate_limiter=NoPacing(),
+        sleep=lambda seconds: None,
+        on_error=on_error,
+    )
 
 
 def ledger_faults(sandbox, operation: str | None = None) -> int:
