@@ -1,0 +1,95 @@
+"""Fixtures of the fault-injection suite, and its figures (faults injected, orders, updates, duplicates, losses)
+printed in the terminal summary so they show in CI's log (they travel as `record_property`, so `-n 2` keeps them)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from amazon_channel.models import AmazonStore
+from amazon_channel.services import communication, importing
+from amazon_channel.tests.factories import AmazonStoreFactory
+
+FIGURES_PROPERTY = "fault_figures"
+
+
+class NoPacing:
+    """The sandbox runs with its rate limits off here; pacing is the SP-API client's own tests' business."""
+
+    def acquire(self, key: str, rate: float, burst: int) -> float:
+        return 0.0
+
+    def drain(self, key: str, rate: float, burst: int) -> None:
+        pass
+
+
+@pytest.fixture
+def figures(record_property):
+    """`figures(faults=.., orders=.., duplicates=0, losses=0)`: shown in the run's summary."""
+
+    def record(**counts: int) -> None:
+        record_property(FIGURES_PROPERTY, json.dumps(counts, sort_keys=True))
+
+    return record
+
+
+@pytest.fixture
+def sandbox_endpoints(sandbox, settings):
+    settings.SPAPI_ENDPOINTS = {"na": sandbox.url, "eu": sandbox.url, "fe": sandbox.url}
+    settings.LWA_ENDPOINT = sandbox.lwa_endpoint
+    return sandbox
+
+
+@pytest.fixture
+def import_client_options(monkeypatch):
+    """The import's client never sleeps between its own retries and times out fast (the `slow` fault)."""
+    options: dict = {}  # SpApiConfig options a test sets, e.g. read_timeout
+
+    def fast_client(store, **extra):
+        return fast_client_for(store, **options)
+
+    monkeypatch.setattr(importing, "client_for_store", fast_client)
+    return options
+
+
+@pytest.fixture
+def import_store(sandbox_endpoints, import_client_options) -> AmazonStore:
+    return AmazonStoreFactory()
+
+
+def fast_client_for(store: AmazonStore, **config_options):
+    """The store's client (errors to its communication log) that never waits for pacing or between retries."""
+    from amazon_channel.spapi import SpApiClient, SpApiConfig
+
+    def on_error(operation: str, exc: BaseException) -> None:
+        communication.record_communication_error(store_id=store.pk, operation=operation, exc=exc)
+
+    return SpApiClient(
+        SpApiConfig.for_store(store, **config_options),
+        rate_limiter=NoPacing(),
+        sleep=lambda seconds: None,
+        on_error=on_error,
+    )
+
+
+def ledger_faults(sandbox, operation: str | None = None) -> int:
+    """How many requests the sandbox answered with an injected fault."""
+    return sum(1 for entry in sandbox.control.ledger(operation) if entry.get("fault"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    rows = []
+    for key in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(key, []):
+            if getattr(report, "when", "call") != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if name == FIGURES_PROPERTY:
+                    rows.append((report.nodeid, report.outcome, value))
+    if not rows:
+        return
+    terminalreporter.section("fault-injection figures")
+    for nodeid, outcome, value in sorted(rows):
+        counts = ", ".join(f"{k}={v}" for k, v in json.loads(value).items())
+        terminalreporter.write_line(f"{nodeid.split('::', 1)[-1]} [{outcome}]: {counts}")
