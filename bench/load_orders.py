@@ -82,7 +82,7 @@ def load(total: int, batch: int) -> None:
         n = min(batch, total - done)
         lo, hi = start + done, start + done + n - 1
         src = f"(SELECT k, ({states})[1 + (k * 7) % 8] AS st, ({names})[1 + (k * 13) % 7] AS nm, "
-        src += f"(1000 + (k * 7919) % 49000) / 100.0 AS amt FROM generate_series({lo}, {hi}) AS k) g"
+        src += f"(1000 + (k * 7919) % 49000) / 100.0 AS amt FROM generate_series({lo}::bigint, {hi}::bigint) AS k) g"
         order_sql = _insert_select(
             Order,
             {

@@ -1,0 +1,90 @@
+"""Admin pages at scale: server time (median, p95) and query count per page, in-process with Django's test Client.
+
+    createdb -h 127.0.0.1 -U postgres bench_100k
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_100k .venv/bin/python bench/load_orders.py --orders 100000
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_100k .venv/bin/python bench/pages.py --requests 30
+
+A logged-in superuser (staff) requests each page `--requests` times after two warm-up requests; the time is the
+server's whole handling of the request (middleware, view, queries, template), not the network. Query counts are
+also taken at page size 20 and 200 to show they do not grow with the page size. Goals (at 1,000,000 orders): grids
+and order view median <= 50 ms, dashboards <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from _setup import percentile, setup_django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--only", default="", help="comma-separated page labels (substring match)")
+    args = parser.parse_args()
+    setup_django()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from amazon_channel.models import AmazonOrder, AmazonStore
+    from orders.models import Order
+
+    settings.ALLOWED_HOSTS = ["*"]
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+
+    total = Order.objects.count()
+    amazon = AmazonOrder.objects.order_by("-id").only("amazon_order_id").first()
+    store = AmazonStore.objects.order_by("pk").first()
+    newest = Order.objects.order_by("-created_at").only("pk").first()
+    middle = Order.objects.filter(increment_id__startswith="B").order_by("increment_id")[total // 2 : total // 2 + 1]
+    view_order = (middle[0] if middle else newest).pk
+    search = amazon.amazon_order_id if amazon else "103-"
+    pages = [
+        ("order grid: default page", "/sales/orders/"),
+        ("order grid: search Amazon order #", f"/sales/orders/?q={search}"),
+        ("order grid: filtered + sorted", "/sales/orders/?status=processing&channel=amazon&sort=-grand_total"),
+        ("order grid: page size 200", "/sales/orders/?limit=200"),
+        ("order view", f"/sales/orders/{view_order}/"),
+        ("Amazon All Orders grid", "/amazon/orders/"),
+        ("Amazon All Orders: page size 200", "/amazon/orders/?limit=200"),
+        ("dashboard", "/"),
+    ]
+    if store is not None:
+        pages.append(("Amazon store dashboard", f"/dashboard/amazon/{store.pk}/"))
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",")]
+        pages = [p for p in pages if any(w in p[0] for w in wanted)]
+
+    print(
+        f"{total:,} orders ({AmazonOrder.objects.count():,} Amazon orders) on {connection.vendor}; "
+        f"{args.requests} requests a page"
+    )
+    print(f"{'page':36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    for label, url in pages:
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        times = []
+        for _ in range(args.requests):
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        print(
+            f"{label:36} {statistics.median(times):10.1f} {percentile(times, 95):8.1f} {len(ctx.captured_queries):8}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
