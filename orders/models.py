@@ -181,8 +181,6 @@ class Order(models.Model):
             models.Index(fields=["-created_at", "-id"], name="order_created_desc"),
             models.Index(fields=["external_order_number"], name="order_external_number"),
             models.Index(fields=["state", "-created_at"], name="order_state_created"),
-            # The grid's status + channel filter: its capped count then reads one index range (bench/pages.py).
-            models.Index(fields=["status", "channel", "-created_at"], name="order_status_channel_created"),
         ]
         permissions = [
             ("invoice_order", _("Can invoice orders")),
