@@ -55,7 +55,7 @@ def main() -> None:
         ("order grid: page size 200", "/sales/orders/?limit=200"),
         ("order view", f"/sales/orders/{view_order}/"),
         ("Amazon All Orders grid", "/amazon/orders/"),
-        ("Amazon All Orders: page size 200", "/amazon/orders/?limit=200"),
+        ("Amazon All Orders: page size 200", "/amazon/orders/?page_size=200"),
         ("dashboard", "/"),
     ]
     if store is not None:
