@@ -33,6 +33,7 @@ def admin_user_client(db, client):
     client.force_login(UserFactory(username="boss", is_superuser=True))
     return client
 
+
 AMAZON_MODELS = ["AmazonStore", "AmazonOrder", "OutboundUpdate"]
 
 
@@ -118,7 +119,9 @@ FORM_CASES = {
     "ship-custom-carrier-without-title": Case(
         "orders:shipment_new", True, ship("custom", "", "LC-1"), "track-title", "Enter the carrier's name"
     ),
-    "ship-unknown-carrier": Case("orders:shipment_new", True, ship("pigeon", "", "P-1"), "track-carrier", "Choose a carrier"),
+    "ship-unknown-carrier": Case(
+        "orders:shipment_new", True, ship("pigeon", "", "P-1"), "track-carrier", "Choose a carrier"
+    ),
     "ship-stale": Case("orders:shipment_new", True, stale(ship("ups", "UPS", "1Z")), "form-errors", CHANGED),
     "ship-other-orders-item": Case("orders:shipment_new", True, other_item, "form-errors", ""),
     # New Credit Memo
@@ -217,7 +220,9 @@ ONE_CLICK = {
 
 
 @pytest.mark.parametrize(("url_name", "data", "says"), ONE_CLICK.values(), ids=ONE_CLICK.keys())
-def test_bad_one_click_action_says_why_on_the_order_page_and_changes_nothing(client, ops, url_name, data, says, figures):
+def test_bad_one_click_action_says_why_on_the_order_page_and_changes_nothing(
+    client, ops, url_name, data, says, figures
+):
     order, _a, _other = two_orders(False)
     posted = data(order, ops)
     before = everything()
