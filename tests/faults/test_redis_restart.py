@@ -121,3 +121,29 @@ def test_redis_restart_during_rate_limited_calls(sandbox, redis_db9, figures, ca
     # After the last restart the buckets live in Redis again (a debt there: it is what paces the other workers too).
     assert control.exists(key) and float(control.hget(key, "tokens")) < 0
     assert len(paced_after_restart) == per_phase - burst
+
+
+def test_redis_restart_while_handing_tasks_to_the_celery_broker(redis_db9, figures):
+    """The push hands updates to the workers through the broker: after a restart publishing goes on by itself (kombu
+    reconnects); what the restart lost is what the outbox sweep re-enqueues (see outbox.sweep_outbox)."""
+    from celery import Celery
+
+    control, cli, _connect = redis_db9
+    kwargs = control.connection_pool.connection_kwargs
+    url = f"redis://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 6379)}/{DB}"
+    app = Celery("faults-broker", broker=url, set_as_current=False)
+    app.conf.broker_connection_retry_on_startup = True
+    per_phase, dropped, queued = 20, 0, []
+    try:
+        for phase in range(3):
+            if phase:
+                dropped += restart(control, cli)
+                assert control.llen("celery") == 0  # the restart lost what was queued
+            for n in range(per_phase):
+                app.send_task("amazon_channel.push.deliver_outbound_update", args=[phase * 1000 + n])
+            queued.append(control.llen("celery"))
+    finally:
+        app.close()
+    figures(published=3 * per_phase, restarts=2, connections_dropped=dropped, queued_after_last_restart=queued[-1])
+    assert dropped >= 2  # the publisher's connection was really dropped
+    assert queued == [per_phase] * 3  # every message published after each restart is in the queue once
