@@ -166,6 +166,12 @@ class AmazonOrder(models.Model):
             models.Index(fields=["store", "-purchase_date"], name="amazon_order_store_purchase"),
             models.Index(fields=["amazon_order_id"], name="amazon_order_number"),
             models.Index(fields=["store"], condition=~Q(import_error=""), name="amazon_order_failed_import"),
+            # The Amazon store dashboard's orders to ship, most urgent first, straight from the index.
+            models.Index(
+                fields=["store", "latest_ship_date", "purchase_date", "id"],
+                condition=Q(fulfilled_by="MERCHANT", status__in=["UNSHIPPED", "PARTIALLY_SHIPPED"]),
+                name="amazon_order_to_ship",
+            ),
         ]
 
     def __str__(self) -> str:

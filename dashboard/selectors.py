@@ -279,10 +279,12 @@ class Figures:
     series: Series
     by_channel: list[ChannelRevenue]
     bestsellers: list[Bestseller]
+    awaiting: Awaiting
 
 
 def dashboard_figures(period: Range, *, now: datetime | None = None) -> Figures:
-    """Lifetime sales, the chart, revenue by channel and bestsellers, which read every order of the range.
+    """Lifetime sales, the chart, revenue by channel, bestsellers and the awaiting counts: each reads every order of
+    its range (or every open order).
 
     Like Magento's statistics, they are refreshed at most every DASHBOARD_CACHE_SECONDS (shared through Redis when
     configured), so a million-order store pays the aggregate once a minute rather than on every page view. 0 turns
@@ -299,6 +301,7 @@ def dashboard_figures(period: Range, *, now: datetime | None = None) -> Figures:
             series=sales_series(period, now=now),
             by_channel=revenue_by_channel(period, now=now),
             bestsellers=bestsellers(period, now=now),
+            awaiting=orders_awaiting(),
         )
 
     if seconds <= 0:

@@ -61,7 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "by_channel": figures.by_channel,
         "channel_labels": selectors.CHANNEL_LABELS,
         "bestsellers": figures.bestsellers,
-        "awaiting": selectors.orders_awaiting(),
+        "awaiting": figures.awaiting,
         "awaiting_invoice_url": order_grid_url(awaiting="invoice"),
         "awaiting_shipment_url": order_grid_url(awaiting="shipment"),
         "amazon_stores": amazon_selectors.amazon_stores(),
