@@ -26,6 +26,9 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
     from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # indexes added since the database was loaded
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
