@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .. import rules
 from ..models import Order, OrderComment, OrderStatus
 from ._common import OrderActionRefused, actor_or_none, lock_order
 from .notifying import notify_customer_after_commit, send_now
@@ -27,6 +28,7 @@ def add_comment(
         order, _items = lock_order(order, expected_version=expected_version)
         if status and status != order.status:
             allowed = set(OrderStatus.objects.filter(state=order.state).values_list("code", flat=True))
+            allowed.add(rules.DEFAULT_STATUS[order.state])
             if status not in allowed:
                 raise OrderActionRefused(
                     _("That status doesn't belong to the order's state."),
