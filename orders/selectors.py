@@ -3,9 +3,13 @@ page's query count does not grow with its rows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from operator import attrgetter
+
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Greatest
+from django.utils.translation import gettext as _
 
 from .models import (
     CreditMemo,
@@ -186,3 +190,42 @@ def awaiting_shipment_condition() -> Q:
         .filter(qty_ordered__gt=F("done"))
     )
     return Q(state__in=OPEN_STATES) & Q(Exists(left))
+
+
+# --- order view: history and addresses from the rows order_detail prefetched (no query) -------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: object
+    title: str
+    comment: str
+    by: object
+    notified: bool | None = None
+    status: str = ""
+
+
+def order_history(order: Order) -> list[HistoryEntry]:
+    """Everything that happened to the order, newest first: comments and status changes, and each document."""
+    entries = [
+        HistoryEntry(c.created_at, c.get_kind_display(), c.comment, c.created_by, c.is_customer_notified, c.status)
+        for c in order.comments.all()
+    ]
+    entries += [
+        HistoryEntry(i.created_at, _("Invoice #%s created") % i.increment_id, "", i.created_by, i.email_sent)
+        for i in order.invoices.all()
+    ]
+    entries += [
+        HistoryEntry(s.created_at, _("Shipment #%s created") % s.increment_id, "", s.created_by, s.email_sent)
+        for s in order.shipments.all()
+    ]
+    entries += [
+        HistoryEntry(m.created_at, _("Credit Memo #%s created") % m.increment_id, "", m.created_by, m.email_sent)
+        for m in order.credit_memos.all()
+    ]
+    return sorted(entries, key=attrgetter("at"), reverse=True)
+
+
+def order_addresses(order: Order) -> dict[str, OrderAddress | None]:
+    by_type = {a.address_type: a for a in order.addresses.all()}
+    return {"billing": by_type.get(OrderAddress.Type.BILLING), "shipping": by_type.get(OrderAddress.Type.SHIPPING)}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import attrgetter
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -21,7 +20,7 @@ from admin_ui.permissions import permission_required
 from . import rules, selectors, services, view_blocks
 from .forms import CommentForm, CreditMemoForm, InvoiceForm, ShipmentForm, credit_memo_form_class
 from .grids import CreditMemoGrid, InvoiceGrid, OrderGrid, ShipmentGrid
-from .models import CreditMemo, Invoice, Order, OrderAddress, OrderItem, Shipment
+from .models import CreditMemo, Invoice, Order, OrderItem, Shipment
 from .services import OrderActionRefused
 
 # --- grids --------------------------------------------------------------------------------------------------------
@@ -86,42 +85,6 @@ def creditmemo_grid(request: HttpRequest) -> HttpResponse:
 # --- order view ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: object
-    title: str
-    comment: str
-    by: object
-    notified: bool | None = None
-    status: str = ""
-
-
-def _history(order: Order) -> list[HistoryEntry]:
-    """Everything that happened to the order, newest first: comments and status changes, and each document."""
-    entries = [
-        HistoryEntry(c.created_at, c.get_kind_display(), c.comment, c.created_by, c.is_customer_notified, c.status)
-        for c in order.comments.all()
-    ]
-    entries += [
-        HistoryEntry(i.created_at, _("Invoice #%s created") % i.increment_id, "", i.created_by, i.email_sent)
-        for i in order.invoices.all()
-    ]
-    entries += [
-        HistoryEntry(s.created_at, _("Shipment #%s created") % s.increment_id, "", s.created_by, s.email_sent)
-        for s in order.shipments.all()
-    ]
-    entries += [
-        HistoryEntry(m.created_at, _("Credit Memo #%s created") % m.increment_id, "", m.created_by, m.email_sent)
-        for m in order.credit_memos.all()
-    ]
-    return sorted(entries, key=attrgetter("at"), reverse=True)
-
-
-def _addresses(order: Order) -> dict[str, OrderAddress | None]:
-    by_type = {a.address_type: a for a in order.addresses.all()}
-    return {"billing": by_type.get(OrderAddress.Type.BILLING), "shipping": by_type.get(OrderAddress.Type.SHIPPING)}
-
-
 @permission_required("orders.view_order")
 def order_view(request: HttpRequest, order_id: int) -> HttpResponse:
     try:
@@ -133,8 +96,8 @@ def order_view(request: HttpRequest, order_id: int) -> HttpResponse:
     context = {
         "order": order,
         "status_label": selectors.status_label(order.status),
-        "addresses": _addresses(order),
-        "history": _history(order),
+        "addresses": selectors.order_addresses(order),
+        "history": selectors.order_history(order),
         "comment_statuses": selectors.statuses_for_state(order.state),
         "buttons": order_buttons(request.user, order),
         "payment_shipping_blocks": view_blocks.render("payment_shipping", request, order),
@@ -231,7 +194,7 @@ def invoice_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return render(
         request,
         "orders/invoice_view.html",
-        {"invoice": invoice, "order": invoice.order, "addresses": _addresses(invoice.order)},
+        {"invoice": invoice, "order": invoice.order, "addresses": selectors.order_addresses(invoice.order)},
     )
 
 
@@ -244,7 +207,7 @@ def shipment_view(request: HttpRequest, shipment_id: int) -> HttpResponse:
     context = {
         "shipment": shipment,
         "order": shipment.order,
-        "addresses": _addresses(shipment.order),
+        "addresses": selectors.order_addresses(shipment.order),
         "blocks": view_blocks.render("shipment", request, shipment),
     }
     return render(request, "orders/shipment_view.html", context)
@@ -259,7 +222,7 @@ def creditmemo_view(request: HttpRequest, credit_memo_id: int) -> HttpResponse:
     context = {
         "memo": memo,
         "order": memo.order,
-        "addresses": _addresses(memo.order),
+        "addresses": selectors.order_addresses(memo.order),
         "blocks": view_blocks.render("credit_memo", request, memo),
     }
     return render(request, "orders/creditmemo_view.html", context)
@@ -288,7 +251,7 @@ def _action_page(request, *, order, items, form, template: str, title, extra: di
         "order": order,
         "form": form,
         "title": title,
-        "addresses": _addresses(order),
+        "addresses": selectors.order_addresses(order),
         "status_label": selectors.status_label(order.status),
         **(extra or {}),
     }

@@ -110,9 +110,12 @@ def parse_quantities(
     available: Callable[[OrderItem], int],
     *,
     too_many: str,
-    nothing: str,
+    nothing: str | None,
 ) -> dict[int, int]:
-    """Validate chosen quantities against what is left per item; None means everything that is left."""
+    """Validate chosen quantities against what is left per item; None means everything that is left.
+
+    `nothing` is the refusal when no quantity is chosen; None allows it (a credit memo may refund only an adjustment).
+    """
     left = {item.pk: available(item) for item in items}
     if quantities is None:
         chosen = {pk: qty for pk, qty in left.items() if qty > 0}
@@ -136,6 +139,6 @@ def parse_quantities(
                 chosen[pk] = qty
         if errors:
             raise OrderActionRefused(_("Check the quantities."), errors)
-    if not chosen:
+    if not chosen and nothing is not None:
         raise OrderActionRefused(nothing, {"__all__": [_("Choose a quantity above zero for at least one item.")]})
     return chosen

@@ -15,11 +15,11 @@ from ._common import (
     actor_id,
     actor_or_none,
     finish,
-    item_field,
     lock_order,
     money,
     move_stock,
     next_increment_ids,
+    parse_quantities,
     share,
 )
 from .notifying import notify_customer_after_commit
@@ -68,7 +68,13 @@ def refund_order(
         order, items = lock_order(order, expected_version=expected_version)
         if not rules.can_creditmemo(order, items):
             raise OrderActionRefused(_("This order can't be refunded: nothing paid is left to refund."))
-        chosen = _chosen(items, quantities)
+        chosen = parse_quantities(
+            items,
+            quantities,
+            rules.qty_to_refund,
+            too_many=_("Only %(left)s left to refund for this item."),
+            nothing=None,
+        )
         full = all(chosen.get(i.pk, 0) == rules.qty_to_refund(i) for i in items)
         shipping_left = order.shipping_invoiced - order.shipping_refunded
         shipping = (shipping_left if full else ZERO) if shipping_asked is None else shipping_asked
@@ -164,32 +170,6 @@ def refund_order(
             )
         )
         return memo
-
-
-def _chosen(items: list[OrderItem], quantities: dict[int, int] | None) -> dict[int, int]:
-    left = {item.pk: rules.qty_to_refund(item) for item in items}
-    if quantities is None:
-        return {pk: qty for pk, qty in left.items() if qty > 0}
-    errors: dict[str, list[str]] = {}
-    chosen: dict[int, int] = {}
-    for pk, raw in quantities.items():
-        if pk not in left:
-            errors["__all__"] = [_("An item does not belong to this order.")]
-            continue
-        try:
-            qty = int(raw)
-        except (TypeError, ValueError):
-            errors[item_field(pk)] = [_("Enter a whole number.")]
-            continue
-        if qty < 0:
-            errors[item_field(pk)] = [_("The quantity can't be negative.")]
-        elif qty > left[pk]:
-            errors[item_field(pk)] = [_("Only %(left)s left to refund for this item.") % {"left": left[pk]}]
-        elif qty:
-            chosen[pk] = qty
-    if errors:
-        raise OrderActionRefused(_("Check the quantities."), errors)
-    return chosen
 
 
 def _shipping_tax_share(order: Order, shipping: Decimal) -> Decimal:

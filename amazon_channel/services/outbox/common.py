@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from orders.services import add_comment
 
 from ...models import AmazonStore, CommunicationLog, OutboundUpdate
-from ...spapi import SpApiClient, SpApiConfig, errors
+from ...spapi import SpApiClient, SpApiConfig, errors, feeds
 from ...spapi.ratelimit import build_rate_limiter
 
 logger = logging.getLogger(__name__)
@@ -22,44 +22,14 @@ logger = logging.getLogger(__name__)
 Kind = OutboundUpdate.Kind
 State = OutboundUpdate.State
 
-CANCEL_FEED = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
-REFUND_FEED = "POST_PAYMENT_ADJUSTMENT_DATA"
+# The feed types and Amazon's reason lists are the feed builder's (spapi.feeds); the outbox only names them.
+CANCEL_FEED = feeds.ORDER_ACKNOWLEDGEMENT_FEED
+REFUND_FEED = feeds.PAYMENT_ADJUSTMENT_FEED
 FEED_TYPES = {Kind.CANCEL: CANCEL_FEED, Kind.REFUND: REFUND_FEED}
 FEED_CONTENT_TYPE = "text/xml; charset=UTF-8"
-
-CANCEL_REASONS = (
-    "NoInventory",
-    "ShippingAddressUndeliverable",
-    "CustomerExchange",
-    "BuyerCanceled",
-    "GeneralAdjustment",
-    "CarrierCreditDecision",
-    "RiskAssessmentInformationNotValid",
-    "CarrierCoverageFailure",
-    "CustomerReturn",
-    "MerchandiseNotReceived",
-)
+CANCEL_REASONS = feeds.CANCEL_REASONS
 DEFAULT_CANCEL_REASON = "NoInventory"  # a Commerce cancel of an Amazon order: the merchant can't ship it
-ADJUSTMENT_REASONS = (
-    "NoInventory",
-    "CustomerReturn",
-    "GeneralAdjustment",
-    "CouldNotShip",
-    "DifferentItem",
-    "Abandoned",
-    "CustomerCancel",
-    "PriceError",
-    "ProductOutofStock",
-    "CustomerAddressIncorrect",
-    "Exchange",
-    "Other",
-    "CarrierCreditDecision",
-    "RiskAssessmentInformationNotValid",
-    "CarrierCoverageFailure",
-    "TransactionRecord",
-    "Undeliverable",
-    "RefusedDelivery",
-)
+ADJUSTMENT_REASONS = feeds.ADJUSTMENT_REASONS
 DEFAULT_ADJUSTMENT_REASON = "CustomerReturn"
 # Where the credit memo page / Amazon Order Details put the merchant's choice (credit memo and cancel channel_data).
 ADJUSTMENT_REASON_KEY = "amazon_adjustment_reason"
@@ -165,36 +135,3 @@ def is_spapi_error(exc: BaseException) -> bool:
 
 def read_only_message(store: AmazonStore) -> str:
     return _("Read-Only Mode is on for %(store)s: this update waits until it is turned off.") % {"store": store.name}
-
-
-__all__ = [
-    "ADJUSTMENT_REASONS",
-    "ADJUSTMENT_REASON_KEY",
-    "CANCEL_FEED",
-    "CANCEL_REASONS",
-    "CANCEL_REASON_KEY",
-    "CARRIER_CODES",
-    "DEFAULT_ADJUSTMENT_REASON",
-    "DEFAULT_CANCEL_REASON",
-    "FEED_CONTENT_TYPE",
-    "FEED_TYPES",
-    "OTHER_CARRIER",
-    "PACKAGES_PER_SHIPMENT",
-    "REFUND_FEED",
-    "DeliveryResult",
-    "Kind",
-    "State",
-    "WorkerStopped",
-    "backoff",
-    "client_for_store",
-    "comment_on_order",
-    "describe_error",
-    "feed_poll_seconds",
-    "feed_window_seconds",
-    "is_rejection",
-    "is_spapi_error",
-    "lease_seconds",
-    "log_error",
-    "max_feed_messages",
-    "read_only_message",
-]
