@@ -17,6 +17,15 @@ from .crypto import EncryptedTextField
 ZERO = Decimal("0.00")
 
 
+class PayloadField(models.JSONField):
+    """A JSON field holding Amazon's payloads (kilobytes an order). Its placeholder keeps Django's bulk inserts on
+    PostgreSQL from sending the page as one array per column (INSERT ... SELECT FROM UNNEST): a jsonb[] array literal
+    makes psycopg escape every quote of every payload in Python, 200 ms a page of 100 orders instead of 65 ms."""
+
+    def get_placeholder(self, value, compiler, connection) -> str:
+        return "%s"
+
+
 class Region(models.TextChoices):
     NORTH_AMERICA = "na", _("North America")
     EUROPE = "eu", _("Europe")
@@ -130,7 +139,7 @@ class AmazonOrder(models.Model):
     buyer_email = models.CharField(_("buyer email"), max_length=255, blank=True)
     buyer_company = models.CharField(_("buyer company"), max_length=255, blank=True)
     # The shipping address as Amazon sent it, edited here only when staff correct it.
-    shipping_address = models.JSONField(_("shipping address"), default=dict, blank=True)
+    shipping_address = PayloadField(_("shipping address"), default=dict, blank=True)
     # Set when staff correct the address here; later imports then keep their correction.
     shipping_address_edited_at = models.DateTimeField(null=True, blank=True)
 
@@ -139,7 +148,7 @@ class AmazonOrder(models.Model):
     items_shipped = models.PositiveIntegerField(default=0)
     items_unshipped = models.PositiveIntegerField(default=0)
     # Amazon's packages (carrier, tracking number, ship date, items), as last read from Amazon.
-    packages = models.JSONField(_("tracking"), default=list, blank=True)
+    packages = PayloadField(_("tracking"), default=list, blank=True)
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=255, blank=True)
 
     commerce_order = models.OneToOneField(
@@ -151,7 +160,7 @@ class AmazonOrder(models.Model):
     import_attempts = models.PositiveIntegerField(default=0)
     # Amazon sent this order in a shape we could not read: the next run fetches it again by id.
     needs_refetch = models.BooleanField(default=False)
-    raw = models.JSONField(default=dict, blank=True)
+    raw = PayloadField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

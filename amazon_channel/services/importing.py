@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -454,9 +454,31 @@ def apply_to_commerce(
     if linked:
         touched.update(_reconcile(rows=linked, items_of=items_of, actor=actor, result=result))
     if touched:
-        AmazonOrder.objects.bulk_update(
-            list(touched.values()), ["commerce_order", "order_notes", "import_error", "import_attempts"], batch_size=500
+        _save_import_outcome(list(touched.values()))
+
+
+def _save_import_outcome(rows: list[AmazonOrder]) -> None:
+    """Write the four fields the import sets after the upsert (Commerce order, notes, error, attempts) in one
+    UPDATE ... FROM a VALUES list. Django's bulk_update builds a CASE WHEN per field and row in Python: 150 ms a
+    page of 100 orders, as much as writing the Commerce orders themselves."""
+    table = connection.ops.quote_name(AmazonOrder._meta.db_table)
+    for start in range(0, len(rows), 500):
+        batch = rows[start : start + 500]
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+        params: list = []
+        for row in batch:
+            params += [row.pk, row.commerce_order_id, row.order_notes, row.import_error, row.import_attempts]
+        # Only the model's table name and placeholders are formatted in; every value is a parameter.
+        sql = (
+            f"WITH outcome (id, commerce_order_id, order_notes, import_error, import_attempts) AS "  # noqa: S608
+            f"(VALUES {values}) "
+            f"UPDATE {table} SET commerce_order_id = CAST(outcome.commerce_order_id AS bigint), "
+            f"order_notes = CAST(outcome.order_notes AS text), import_error = CAST(outcome.import_error AS text), "
+            f"import_attempts = CAST(outcome.import_attempts AS integer) "
+            f"FROM outcome WHERE {table}.id = CAST(outcome.id AS bigint)"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _create_commerce_orders(
