@@ -138,17 +138,88 @@ def _copy(model: type[models.Model], objs: Sequence[models.Model]) -> None:
 
 
 def _run_copy(cursor, sql: str, rows: list[list]) -> None:
-    """COPY through Django's cursor wrappers, so query counters and the debug query log see it like any query."""
-
-    def copy_rows(sql, params, many, context):
-        wrapper = context["cursor"]
-        wrapper.db.validate_no_broken_transaction()
-        with wrapper.db.wrap_database_errors, wrapper.cursor.copy(sql) as copy:  # IntegrityError as Django's
+    def copy_rows(connection_cursor) -> None:
+        with connection_cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
 
-    if hasattr(cursor, "debug_sql"):  # the debug cursor (DEBUG, assertNumQueries) logs each query it runs
+    _run(cursor, sql, copy_rows)
+
+
+def _run(cursor, sql: str, work):
+    """Run `work(psycopg cursor)` through Django's cursor wrappers, so execute_wrappers (query counters) and the
+    debug query log (DEBUG, assertNumQueries) see it like any query, and its errors are Django's (IntegrityError)."""
+
+    def execute(sql, params, many, context):
+        wrapper = context["cursor"]
+        wrapper.db.validate_no_broken_transaction()
+        with wrapper.db.wrap_database_errors:
+            return work(wrapper.cursor)
+
+    if hasattr(cursor, "debug_sql"):
         with cursor.debug_sql(sql):
-            cursor._execute_with_wrappers(sql, None, False, copy_rows)
-    else:
-        cursor._execute_with_wrappers(sql, None, False, copy_rows)
+            return cursor._execute_with_wrappers(sql, None, False, execute)
+    return cursor._execute_with_wrappers(sql, None, False, execute)
+
+
+def upsert_rows(
+    model: type[models.Model], objs: Sequence[models.Model], *, unique_fields: list[str], update_fields: list[str]
+) -> None:
+    """bulk_create(update_conflicts=True) that sets every object's primary key, inserted or updated.
+
+    On PostgreSQL one INSERT ... VALUES ... ON CONFLICT DO UPDATE ... RETURNING id with server-side parameters: the
+    values travel as parameters instead of being quoted into the SQL in Python (kilobytes of JSON an Amazon order),
+    and the statement, the same for every full page, is prepared once per connection by psycopg."""
+    if not objs:
+        return
+    copyable = _COPYABLE.get(model)
+    if copyable is None:
+        copyable = _COPYABLE[model] = _copyable(model)
+    if connection.vendor != "postgresql" or not copyable:
+        model._base_manager.bulk_create(
+            objs, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
+        )
+        return
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = _RowPlan(model)
+    batch = 60_000 // len(plan.fields)  # PostgreSQL takes at most 65,535 parameters a statement
+    for start in range(0, len(objs), batch):
+        _upsert(model, plan, objs[start : start + batch], unique_fields, update_fields)
+
+
+def _upsert(model, plan: _RowPlan, objs, unique_fields: list[str], update_fields: list[str]) -> None:
+    import psycopg
+
+    meta = model._meta
+    quote = connection.ops.quote_name
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique_fields)
+    updates = ", ".join(
+        f"{quote(meta.get_field(name).column)} = EXCLUDED.{quote(meta.get_field(name).column)}"
+        for name in update_fields
+    )
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in plan.fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(plan.fields))}) "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates} RETURNING {quote(meta.pk.column)}"
+    )
+    rows = [plan.row(obj) for obj in objs]
+
+    def upsert(connection_cursor) -> list[int]:
+        # One prepared single-row statement, executed per row in psycopg's pipeline: no long SQL to parse, quote
+        # or plan for each page, one round trip.
+        ids = []
+        with psycopg.Cursor(connection_cursor.connection) as bound:
+            bound.executemany(sql, rows, returning=True)
+            while True:
+                ids.append(bound.fetchone()[0])
+                if not bound.nextset():
+                    break
+        return ids
+
+    with connection.cursor() as cursor:
+        ids = _run(cursor, sql, upsert)
+    for obj, pk_value in zip(objs, ids, strict=True):
+        obj.pk = pk_value
+        obj._state.adding = False
+        obj._state.db = connection.alias

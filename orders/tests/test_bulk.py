@@ -11,7 +11,6 @@ from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from amazon_channel.models import AmazonOrder, AmazonStore
 from orders.bulk import insert_rows
 from orders.models import Order, OrderComment, OrderItem, OrderState
 from orders.tests.factories import StoreFactory
@@ -30,7 +29,7 @@ def orders(store, prefix: str) -> list[Order]:
             state=OrderState.PROCESSING,  # a TextChoices member: written by value, not by name
             status="processing",
             customer_email="o'brien@example.com",
-            customer_first_name="Zoë \\ \"Quoted\"\ttab",
+            customer_first_name='Zoë \\ "Quoted"\ttab',
             billing_name="Line\nbreak",
             subtotal=Decimal("10.10"),
             grand_total=Decimal("12.34"),
@@ -91,31 +90,6 @@ def test_orders_items_and_comments_are_written_as_bulk_create_writes_them():
     assert without(django_rows, "comment") == without(copy_rows, "comment")
     written = OrderComment.objects.filter(comment__startswith="C").order_by("pk")
     assert all(c.created_at is not None for c in written)  # auto_now_add filled in
-
-
-def test_json_payloads_are_written_as_bulk_create_writes_them():
-    store = AmazonStore.objects.create(
-        name="US", region="na", marketplace_id="ATVPDKIKX0DER", commerce_store=StoreFactory(), seller_id="S"
-    )
-    when = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-
-    def amazon_orders(prefix):
-        return [
-            AmazonOrder(
-                store=store,
-                amazon_order_id=f"{prefix}-111-{n}",
-                status="Unshipped",
-                purchase_date=when,
-                amazon_updated_at=when,
-                shipping_address={"name": "Zoë \"Q\" O'Brien", "address_lines": ["1 Main St\\2"]},
-                packages=[{"carrier": "UPS", "tracking_number": "1Z"}],
-                raw={"nested": {"list": [1, 2.5, None, True]}, "text": "line\nbreak\ttab"},
-            )
-            for n in range(3)
-        ]
-
-    django_rows, copy_rows = both_ways(AmazonOrder, amazon_orders)
-    assert without(django_rows, "amazon_order_id") == without(copy_rows, "amazon_order_id")
 
 
 @pytest.mark.postgres
