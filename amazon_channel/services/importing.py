@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -246,13 +247,7 @@ def _import_window(
         )
     # Amazon's default window end, should a response not say which it used.
     fallback_end = now - timedelta(minutes=2)
-    while True:
-        page = client.search_orders(
-            last_updated_after=after,
-            marketplace_ids=[store.marketplace_id],
-            max_results_per_page=PAGE_SIZE,
-            pagination_token=page_token,
-        )
+    for page in _search_pages(client, after=after, marketplace_id=store.marketplace_id, page_token=page_token):
         window_end = window_end or page.last_updated_before
         with transaction.atomic():
             _renew_lease(store.pk, lease)
@@ -267,9 +262,6 @@ def _import_window(
         result.pages += 1
         if progress is not None:
             progress(result)
-        if not page.next_token:
-            break
-        page_token = page.next_token
     cursor = window_end or fallback_end
     with transaction.atomic():
         _renew_lease(store.pk, lease)
@@ -281,6 +273,49 @@ def _import_window(
             sync_window_end=None,
         )
     result.cursor = cursor
+
+
+def _search_pages(client, *, after: datetime, marketplace_id: str, page_token: str | None) -> Iterator:
+    """searchOrders pages in order. While a page is being written, the next one is already being fetched in a
+    background thread (Amazon's answer and the database's work overlap); only HTTP happens in that thread: its
+    failed exchanges are reported to the communication log from this thread, and a page is used only once every
+    page before it is committed. A client that can't defer its error reports (a test fake) is called in turn."""
+
+    def fetch(token: str | None):
+        return client.search_orders(
+            last_updated_after=after,
+            marketplace_ids=[marketplace_id],
+            max_results_per_page=PAGE_SIZE,
+            pagination_token=token,
+        )
+
+    if not hasattr(client, "errors_deferred"):
+        while True:
+            page = fetch(page_token)
+            yield page
+            if not page.next_token:
+                return
+            page_token = page.next_token
+
+    def fetch_in_background(token: str | None):
+        with client.errors_deferred() as notes:
+            try:
+                return fetch(token), notes, None
+            except Exception as exc:  # raised again in the importing thread, after its errors are logged
+                return None, notes, exc
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="amazon-import-prefetch") as pool:
+        upcoming = pool.submit(fetch_in_background, page_token)
+        while True:
+            page, notes, exc = upcoming.result()
+            client.report_errors(notes)
+            if exc is not None:
+                raise exc
+            if page.next_token:
+                upcoming = pool.submit(fetch_in_background, page.next_token)
+            yield page
+            if not page.next_token:
+                return
 
 
 # --- One page --------------------------------------------------------------------------------------------------------
