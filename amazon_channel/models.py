@@ -108,6 +108,9 @@ class AmazonOrderStatus(models.TextChoices):
     UNFULFILLABLE = "UNFULFILLABLE", _("Unfulfillable")
 
 
+_STATUS_LABELS = dict(AmazonOrderStatus.choices)
+
+
 class AmazonOrder(models.Model):
     class FulfilledBy(models.TextChoices):
         MERCHANT = "MERCHANT", _("Merchant")
@@ -182,6 +185,10 @@ class AmazonOrder(models.Model):
 
     def __str__(self) -> str:
         return self.amazon_order_id
+
+    def get_status_display(self) -> str:
+        # Replaces Django's generated one, which rebuilds the choices dict on every call (grids call it per row).
+        return _STATUS_LABELS.get(self.status, self.status)
 
     @property
     def can_cancel(self) -> bool:

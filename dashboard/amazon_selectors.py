@@ -113,8 +113,9 @@ def recent_amazon_orders(*, store: AmazonStore, limit: int = 10) -> QuerySet[Ama
 
 # The lists show an order's number and status (and link to it): its raw payload and address stay in the database.
 _LIST_FIELDS = ("id", "store_id", "amazon_order_id", "status")
-_UPDATE_DEFERRED = ("payload",) + tuple(
-    f"amazon_order__{name}" for name in ("raw", "shipping_address", "packages", "order_notes", "import_error")
+_UPDATE_DEFERRED = (
+    "payload",
+    *(f"amazon_order__{name}" for name in ("raw", "shipping_address", "packages", "order_notes", "import_error")),
 )
 
 

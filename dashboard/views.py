@@ -14,6 +14,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from admin_ui.reversing import reverse_int
+
 from . import amazon_selectors, charts, selectors
 
 staff_required = staff_member_required(login_url="login")
@@ -22,7 +24,7 @@ LIST_LIMIT = 20  # rows shown in each list of the Amazon store dashboard; the he
 
 def order_url(order_id: int) -> str:
     try:
-        return reverse("orders:order_view", args=[order_id])
+        return reverse_int("orders:order_view", order_id)  # once a row on the dashboards: the cheap reverse
     except NoReverseMatch:  # the order pages are not installed: Django's admin page of the order
         return reverse("admin:orders_order_change", args=[order_id])
 
