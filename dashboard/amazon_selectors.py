@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -156,6 +156,18 @@ def failed_updates(*, store: AmazonStore) -> QuerySet[OutboundUpdate]:
         .defer(*_UPDATE_DEFERRED)
         .order_by("-created_at", "-id")
     )
+
+
+def list_counts(*, store: AmazonStore, **lists: QuerySet) -> dict[str, int]:
+    """The full size of each of the page's lists in one query (one COUNT subquery each, on its own index), instead
+    of a round trip per count: on a busy database server every round trip costs milliseconds."""
+    counts = {
+        name: Subquery(
+            qs.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n"), output_field=IntegerField()
+        )
+        for name, qs in lists.items()
+    }
+    return AmazonStore.objects.filter(pk=store.pk).values(**counts).get()
 
 
 @dataclass(frozen=True)

@@ -94,18 +94,22 @@ def amazon_store(request: HttpRequest, store_id: int) -> HttpResponse:
     failed_imports = amazon_selectors.failed_imports(store=store)
     in_flight = amazon_selectors.updates_in_flight(store=store)
     failed_updates = amazon_selectors.failed_updates(store=store)
+    counts = amazon_selectors.list_counts(
+        store=store,
+        awaiting_count=awaiting,
+        failed_imports_count=failed_imports,
+        in_flight_count=in_flight,
+        failed_updates_count=failed_updates,
+    )
     context = {
         **_amazon_status_context(store, now),
+        **counts,
         "revenue": amazon_selectors.amazon_revenue(store=store, now=now),
         "recent_orders": amazon_selectors.recent_amazon_orders(store=store),
         "awaiting": awaiting[:LIST_LIMIT],
-        "awaiting_count": awaiting.count(),
         "failed_imports": failed_imports[:LIST_LIMIT],
-        "failed_imports_count": failed_imports.count(),
         "in_flight": in_flight[:LIST_LIMIT],
-        "in_flight_count": in_flight.count(),
         "failed_updates": failed_updates[:LIST_LIMIT],
-        "failed_updates_count": failed_updates.count(),
     }
     return render(request, "dashboard/amazon_store.html", context)
 
