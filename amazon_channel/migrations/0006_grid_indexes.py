@@ -39,7 +39,7 @@ def drop_trigram_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('amazon_channel', '0004_to_ship_index'),
+        ('amazon_channel', '0005_amazon_payload_fields'),
         ('orders', '0004_grid_status_channel_index'),
     ]
 
