@@ -50,6 +50,15 @@ def redis_url() -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def redis_server_binary() -> str:
+    """For tests that start (and kill) their own Redis rather than touch the shared one."""
+    path = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    if not path:
+        missing("redis-server is not installed (apt-get install redis-server)")
+    return path
+
+
 @pytest.fixture
 def postgres_only(settings) -> None:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
