@@ -93,3 +93,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     for nodeid, outcome, value in sorted(rows):
         counts = ", ".join(f"{k}={v}" for k, v in json.loads(value).items())
         terminalreporter.write_line(f"{nodeid.split('::', 1)[-1]} [{outcome}]: {counts}")
+
+
+@pytest.fixture
+def private_redis(redis_server_binary, tmp_path):
+    """A Redis of this test's own (never the shared one on 6379, which other sessions use): `kill()`, `shutdown()`,
+    `start()` again on the same port. Always stopped at the end, whatever the test did."""
+    from .helpers import PrivateRedis
+
+    server = PrivateRedis(redis_server_binary, tmp_path / "redis")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
