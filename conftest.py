@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-# The sandbox fixtures (sandbox_server, sandbox) and the browser fixtures (browser_page, playwright_browser).
-pytest_plugins = ["seller_central_sandbox.pytest_plugin", "admin_ui.testing"]
+# The sandbox fixtures (sandbox_server, sandbox), the browser fixtures (browser_page, playwright_browser) and the
+# fault-injection figures in the terminal summary.
+pytest_plugins = ["seller_central_sandbox.pytest_plugin", "admin_ui.testing", "tests.faults.figures"]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
