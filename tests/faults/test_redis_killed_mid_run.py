@@ -274,8 +274,9 @@ def test_redis_killed_mid_run_and_restarted_empty_the_run_recovers_by_itself(
             wait_for(lambda: caught_up(control, store), "the import to catch up", deadline, processes, 0.5)
             processes.assert_alive()
             dashboard_after = client.get(reverse("dashboard:index")).status_code
-            limiter_buckets = private_redis.client().keys("spapi:ratelimit:*")
-            dashboard_cached = private_redis.client().keys("*dashboard:figures*")
+            with private_redis.client() as redis:
+                limiter_buckets = redis.keys("spapi:ratelimit:*")
+                dashboard_cached = redis.keys("*dashboard:figures*")
         finally:
             processes.stop()
     elapsed = time.monotonic() - started
