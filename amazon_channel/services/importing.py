@@ -406,8 +406,6 @@ def process_orders(*, store: AmazonStore, orders: Iterable, actor, result: Impor
         changes.append((before, row))
     if not rows:
         return []
-    _save_amazon_orders(store, changes, items_of)
-    status_changes = []
     for before, row in changes:
         # Carry over what the upsert does not touch, for the steps below.
         if before is not None:
@@ -418,23 +416,33 @@ def process_orders(*, store: AmazonStore, orders: Iterable, actor, result: Impor
             result.amazon_orders_updated += 1
         else:
             result.amazon_orders_created += 1
-        if before is None or before.status != row.status:
-            status_changes.append(
-                AmazonOrderStatusChange(
-                    amazon_order_id=row.pk,
-                    from_status=before.status if before is not None else "",
-                    to_status=row.status,
-                    amazon_updated_at=row.amazon_updated_at,
-                )
-            )
+    # Orders seen for the first time get their Commerce orders before their own rows are written, so each is
+    # inserted once, already linked: writing the link afterwards rewrote the row and all 15 of its index entries.
+    new = [row for before, row in changes if before is None]
+    outcome = apply_to_commerce(store=store, rows=new, items_of=items_of, actor=actor, result=result, save=False)
+    upserted = _save_amazon_orders(store, changes, items_of)
+    status_changes = [
+        AmazonOrderStatusChange(
+            amazon_order_id=row.pk,
+            from_status=before.status if before is not None else "",
+            to_status=row.status,
+            amazon_updated_at=row.amazon_updated_at,
+        )
+        for before, row in changes
+        if before is None or before.status != row.status
+    ]
     insert_rows(AmazonOrderStatusChange, status_changes)
-    apply_to_commerce(store=store, rows=rows, items_of=items_of, actor=actor, result=result)
+    known = [row for before, row in changes if before is not None]
+    touched = apply_to_commerce(store=store, rows=known, items_of=items_of, actor=actor, result=result, save=False)
+    # New rows that went through the upsert (stored meanwhile by someone else) did not get their link written.
+    linked_here = {id(row) for row in outcome}
+    _save_import_outcome(touched + [row for row in upserted if id(row) in linked_here])
     return rows
 
 
 def _save_amazon_orders(
     store: AmazonStore, changes: list[tuple[AmazonOrder | None, AmazonOrder]], items_of: dict[str, list]
-) -> None:
+) -> list[AmazonOrder]:
     """Write the page's Amazon orders and their items, setting the rows' ids.
 
     Orders seen for the first time (most of a page) are plainly inserted, half the database's work of an upsert
@@ -442,6 +450,7 @@ def _save_amazon_orders(
     the insert fails as a whole and the page is upserted instead, so the unique constraint still decides."""
     new = [row for before, row in changes if before is None]
     known = [row for before, row in changes if before is not None]
+    upserted: list[AmazonOrder] = []
     if new:
         try:
             with transaction.atomic():
@@ -449,7 +458,7 @@ def _save_amazon_orders(
         except IntegrityError:
             for row in new:
                 row.pk = None
-            known, new = known + new, []
+            known, new, upserted = known + new, [], new
     upsert_rows(AmazonOrder, known, unique_fields=["store", "amazon_order_id"], update_fields=ORDER_FIELDS_FROM_AMAZON)
     rows = new + known
     if any(row.pk is None for row in rows):  # databases that don't return ids from a bulk insert or an upsert
@@ -475,6 +484,7 @@ def _save_amazon_orders(
                 unique_fields=["amazon_order", "order_item_id"],
                 update_fields=ITEM_FIELDS_FROM_AMAZON,
             )
+    return upserted
 
 
 def apply_to_commerce(
@@ -484,9 +494,11 @@ def apply_to_commerce(
     items_of: dict[str, list[AmazonOrderItem]],
     actor,
     result: ImportResult,
-) -> None:
-    """Create the Commerce orders that became importable, then apply Amazon's cancels and shipments to them."""
-    touched: dict[int, AmazonOrder] = {}
+    save: bool = True,
+) -> list[AmazonOrder]:
+    """Create the Commerce orders that became importable, then apply Amazon's cancels and shipments to them.
+    Returns the rows whose link, notes or error changed; with `save` those four fields are written here."""
+    touched: dict[int, AmazonOrder] = {}  # by id(): rows not yet written have no pk
     to_create = [
         row
         for row in rows
@@ -502,21 +514,24 @@ def apply_to_commerce(
             and not is_importable(status=row.status, fulfilled_by=row.fulfilled_by)
         ):
             row.import_error = ""
-            touched[row.pk] = row
+            touched[id(row)] = row
     if to_create:
         _create_commerce_orders(store=store, rows=to_create, items_of=items_of, actor=actor, result=result)
-        touched.update({row.pk: row for row in to_create})
+        touched.update({id(row): row for row in to_create})
     linked = [row for row in rows if row.commerce_order_id]
     if linked:
         touched.update(_reconcile(rows=linked, items_of=items_of, actor=actor, result=result))
-    if touched:
+    if save:
         _save_import_outcome(list(touched.values()))
+    return list(touched.values())
 
 
 def _save_import_outcome(rows: list[AmazonOrder]) -> None:
     """Write the four fields the import sets after the upsert (Commerce order, notes, error, attempts) in one
     UPDATE ... FROM a VALUES list. Django's bulk_update builds a CASE WHEN per field and row in Python: 150 ms a
     page of 100 orders, as much as writing the Commerce orders themselves."""
+    if not rows:
+        return
     table = connection.ops.quote_name(AmazonOrder._meta.db_table)
     for start in range(0, len(rows), 500):
         batch = rows[start : start + 500]
@@ -794,7 +809,7 @@ def _reconcile(
             }
         if note:
             row.order_notes = note
-            touched[row.pk] = row
+            touched[id(row)] = row
     return touched
 
 
