@@ -72,8 +72,13 @@ def finish(order: Order, items: list[OrderItem], *, extra_fields: list[str]) -> 
     previous_state, previous_status = order.state, order.status
     order.state = rules.derive_state(order, items)
     order.status = rules.status_after(previous_state, previous_status, order.state)
+    rules.set_awaiting(order, items)
     order.version += 1
-    order.save(update_fields=sorted({*extra_fields, "state", "status", "version", "updated_at"}))
+    order.save(
+        update_fields=sorted(
+            {*extra_fields, "state", "status", "needs_invoice", "needs_shipment", "version", "updated_at"}
+        )
+    )
 
 
 def next_increment_ids(store: Store, kind: str, count: int = 1) -> list[str]:

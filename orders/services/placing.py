@@ -24,6 +24,7 @@ from ..models import (
     OrderState,
     Store,
 )
+from . import statistics
 from ._common import OrderActionRefused, actor_id, actor_or_none, money, move_stock, next_increment_ids, share
 
 
@@ -191,6 +192,7 @@ def create_orders(
             # State and status are known before the first write, so no second pass over the rows is needed.
             order.state = rules.derive_state(order, lines)
             order.status = new.status or rules.DEFAULT_STATUS[order.state]
+            rules.set_awaiting(order, lines)
         Order.objects.bulk_create(placed)
 
         addresses, items, comments, stock = [], [], [], defaultdict(int)
@@ -211,6 +213,7 @@ def create_orders(
         OrderAddress.objects.bulk_create(addresses)
         OrderItem.objects.bulk_create(items)
         move_stock(dict(stock))
+        statistics.record_placed([(order, items_of[id(order)]) for order in placed])
 
         if invoice_offline:
             for invoice in _invoice_in_full(placed, items_of, user):
