@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import ZERO, BestsellerDay, BestsellerMonth, Order, OrderItem, OrderState, SalesHour, Store
-from orders.selectors import awaiting_invoice_condition, awaiting_shipment_condition
 
 NOT_CANCELED = ~Q(state=OrderState.CANCELED)
 
@@ -369,12 +368,14 @@ class Awaiting:
 
 
 def orders_awaiting() -> Awaiting:
-    # Two counts rather than one COUNT(...) FILTER (EXISTS ...): as a WHERE clause PostgreSQL answers the EXISTS
-    # with one semi-join over the items instead of a subquery per order (0.15 s instead of 0.7 s at 100k orders).
-    return Awaiting(
-        invoice=Order.objects.filter(awaiting_invoice_condition()).count(),
-        shipment=Order.objects.filter(awaiting_shipment_condition()).count(),
+    """Orders awaiting an invoice / a shipment (the same rules as the order page's buttons: orders.rules
+    .set_awaiting). The services keep them counted per hour of placing in the sales statistics, so this is one sum
+    over a few thousand rows however many orders are open; the grid behind the links filters on the orders' flags."""
+    row = SalesHour.objects.aggregate(
+        invoice=Coalesce(Sum("awaiting_invoice"), Value(0)),
+        shipment=Coalesce(Sum("awaiting_shipment"), Value(0)),
     )
+    return Awaiting(invoice=row["invoice"], shipment=row["shipment"])
 
 
 # --- The heavy figures, computed at most once a minute -----------------------------------------------------------

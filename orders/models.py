@@ -412,6 +412,9 @@ class SalesHour(models.Model):
     orders = models.IntegerField(default=0)  # placed, canceled ones too
     canceled = models.IntegerField(default=0)
     revenue = money_field("revenue")
+    # Orders placed in this hour that await an invoice / a shipment now (their needs_invoice / needs_shipment).
+    awaiting_invoice = models.IntegerField(default=0)
+    awaiting_shipment = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hour", "store", "channel"], name="uniq_sales_hour")]

@@ -81,7 +81,9 @@ def hold_order(*, order: Order | int, actor, expected_version: int | None = None
         order.hold_before_state, order.hold_before_status = order.state, order.status
         order.state = OrderState.HOLDED
         order.status = rules.DEFAULT_STATUS[OrderState.HOLDED]
+        was_invoice, was_shipment = order.needs_invoice, order.needs_shipment
         rules.set_awaiting(order, items)  # held: awaits nobody
+        statistics.record_awaiting(order, was_invoice=was_invoice, was_shipment=was_shipment)
         order.version += 1
         order.save(
             update_fields=[

@@ -1,11 +1,13 @@
 """The sales statistics tables (SalesHour, BestsellerDay, BestsellerMonth), kept exact by the services.
 
-Only two writers change what the tables hold (docs/DASHBOARD.md, "What the figures mean"):
+Only two writers change the sales figures (docs/DASHBOARD.md, "What the figures mean"):
 - `create_orders` adds every placed order (`record_placed`, one upsert per table per call);
 - `cancel_order` moves what it cancels out (`contribution` before and after, `record_change`).
-Invoices, shipments, credit memos, holds and comments change none of these figures (revenue is the base grand total
-of orders not canceled, refunds are not subtracted), so they leave the tables alone; the tests hold the tables
-against `rebuild()` after every kind of change.
+Invoices, shipments, credit memos, holds and comments change none of them (revenue is the base grand total of orders
+not canceled, refunds are not subtracted). SalesHour also counts, per hour of placing, the orders that now await an
+invoice / a shipment: every service that changes an order's `needs_invoice` / `needs_shipment` flags moves them
+(`record_awaiting`, from `finish` and `hold_order`), so the dashboard's two counts are a sum over a few thousand rows
+however many orders are open. The tests hold the tables against `rebuild()` after every kind of change.
 
 Each call runs inside its service's transaction, so the statistics commit or roll back with the order. Rows are
 upserted with `INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x` (PostgreSQL and SQLite alike), in sorted
@@ -60,7 +62,8 @@ class _Deltas:
     """Sums of changes per table row, written as one upsert per table."""
 
     def __init__(self) -> None:
-        self.hours: dict[tuple, list] = defaultdict(lambda: [0, 0, ZERO])  # orders, canceled, revenue
+        # orders, canceled, revenue, awaiting_invoice, awaiting_shipment
+        self.hours: dict[tuple, list] = defaultdict(lambda: [0, 0, ZERO, 0, 0])
         self.days: dict[tuple, list] = defaultdict(lambda: [0, ZERO, ""])  # qty, revenue, name
         self.months: dict[tuple, list] = defaultdict(lambda: [0, ZERO, ""])
 
@@ -77,14 +80,20 @@ class _Deltas:
                 row[1] += sign * revenue
                 row[2] = max(row[2], name)
 
-    def write(self, *, keep_zero: bool) -> None:
-        def rows(table: dict[tuple, list]) -> list[tuple]:
-            # Sorted keys: the lock order every writer shares. A change that nets to zero writes nothing.
-            return [key + tuple(v) for key, v in sorted(table.items()) if keep_zero or any(v[:2])]
+    def add_awaiting(self, order: Order, invoice: int, shipment: int) -> None:
+        row = self.hours[(utc_hour(order.created_at), order.store_id, order.channel)]
+        row[3] += invoice
+        row[4] += shipment
 
-        _upsert(SalesHour, ["hour", "store", "channel"], ["orders", "canceled", "revenue"], [], rows(self.hours))
-        _upsert(BestsellerDay, ["day", "sku"], ["qty", "revenue"], ["name"], rows(self.days))
-        _upsert(BestsellerMonth, ["month", "sku"], ["qty", "revenue"], ["name"], rows(self.months))
+    def write(self, *, keep_zero: bool) -> None:
+        def rows(table: dict[tuple, list], counted: int) -> list[tuple]:
+            # Sorted keys: the lock order every writer shares. A change that nets to zero writes nothing.
+            return [key + tuple(v) for key, v in sorted(table.items()) if keep_zero or any(v[:counted])]
+
+        adds = ["orders", "canceled", "revenue", "awaiting_invoice", "awaiting_shipment"]
+        _upsert(SalesHour, ["hour", "store", "channel"], adds, [], rows(self.hours, 5))
+        _upsert(BestsellerDay, ["day", "sku"], ["qty", "revenue"], ["name"], rows(self.days, 2))
+        _upsert(BestsellerMonth, ["month", "sku"], ["qty", "revenue"], ["name"], rows(self.months, 2))
 
 
 def record_placed(placed: Sequence[tuple[Order, Sequence[OrderItem]]]) -> None:
@@ -92,6 +101,7 @@ def record_placed(placed: Sequence[tuple[Order, Sequence[OrderItem]]]) -> None:
     deltas = _Deltas()
     for order, items in placed:
         deltas.add(contribution(order, items), +1, placed=True)
+        deltas.add_awaiting(order, int(order.needs_invoice), int(order.needs_shipment))
     # Placing always creates the rows (even at zero quantity), so a rebuild finds the same set of rows.
     deltas.write(keep_zero=True)
 
@@ -104,6 +114,15 @@ def record_change(before: Contribution, after: Contribution) -> None:
     deltas.add(before, -1, placed=False)
     deltas.add(after, +1, placed=False)
     deltas.write(keep_zero=False)
+
+
+def record_awaiting(order: Order, *, was_invoice: bool, was_shipment: bool) -> None:
+    """Move the order between the awaiting counts of its hour when a service changed its flags."""
+    invoice, shipment = int(order.needs_invoice) - int(was_invoice), int(order.needs_shipment) - int(was_shipment)
+    if invoice or shipment:
+        deltas = _Deltas()
+        deltas.add_awaiting(order, invoice, shipment)
+        deltas.write(keep_zero=False)
 
 
 def _upsert(model, keys: list[str], adds: list[str], greatest: list[str], rows: list[tuple]) -> None:
@@ -147,6 +166,19 @@ def rebuild(apps=None) -> None:
     not_canceled = ~Q(state=OrderState.CANCELED)
     item_not_canceled = ~Q(order__state=OrderState.CANCELED)
     with transaction.atomic():
+        # The flags first (SalesHour counts them). Only the rows whose flags are wrong are written: rewriting every
+        # order would touch each of its indexes a million times over at 1M orders.
+        invoice, shipment = awaiting_invoice_by_items(item_model), awaiting_shipment_by_items(item_model)
+        wrong = (
+            (Q(needs_invoice=False) & invoice)
+            | (Q(needs_invoice=True) & ~invoice)
+            | (Q(needs_shipment=False) & shipment)
+            | (Q(needs_shipment=True) & ~shipment)
+        )
+        order_model.objects.filter(wrong).update(
+            needs_invoice=Case(When(invoice, then=Value(True)), default=Value(False)),
+            needs_shipment=Case(When(shipment, then=Value(True)), default=Value(False)),
+        )
         for name in ("SalesHour", "BestsellerDay", "BestsellerMonth"):
             apps.get_model("orders", name).objects.all().delete()
         hours = (
@@ -156,10 +188,13 @@ def rebuild(apps=None) -> None:
                 n=Count("pk"),
                 n_canceled=Count("pk", filter=~not_canceled),
                 total=Coalesce(Sum("base_grand_total", filter=not_canceled), Value(ZERO)),
+                n_invoice=Count("pk", filter=Q(needs_invoice=True)),
+                n_shipment=Count("pk", filter=Q(needs_shipment=True)),
             )
-            .values_list("bucket", "store_id", "channel", "n", "n_canceled", "total")
+            .values_list("bucket", "store_id", "channel", "n", "n_canceled", "total", "n_invoice", "n_shipment")
+            .order_by("bucket", "store_id", "channel")
         )
-        columns = ["hour", "store", "channel", "orders", "canceled", "revenue"]
+        columns = ["hour", "store", "channel", "orders", "canceled", "revenue", "awaiting_invoice", "awaiting_shipment"]
         _insert_select(apps.get_model("orders", "SalesHour"), columns, hours)
         for model_name, key, trunc in (
             ("BestsellerDay", "day", TruncDate("order__created_at", tzinfo=UTC)),
@@ -175,12 +210,9 @@ def rebuild(apps=None) -> None:
                     top_name=Max("name"),
                 )
                 .values_list("bucket", "sku", "n", "total", "top_name")
+                .order_by("bucket", "sku")  # rows of one day / month together on disk: a range reads few pages
             )
             _insert_select(apps.get_model("orders", model_name), [key, "sku", "qty", "revenue", "name"], rows)
-        order_model.objects.update(
-            needs_invoice=Case(When(awaiting_invoice_by_items(item_model), then=Value(True)), default=Value(False)),
-            needs_shipment=Case(When(awaiting_shipment_by_items(item_model), then=Value(True)), default=Value(False)),
-        )
 
 
 def _insert_select(model, names: list[str], queryset) -> None:
@@ -192,4 +224,4 @@ def _insert_select(model, names: list[str], queryset) -> None:
         cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({columns}) {sql}", params)
 
 
-__all__ = ["Contribution", "contribution", "rebuild", "record_change", "record_placed", "utc_hour"]
+__all__ = ["Contribution", "contribution", "rebuild", "record_awaiting", "record_change", "record_placed", "utc_hour"]
