@@ -64,6 +64,7 @@ def main() -> None:
         ("order grid: search Amazon order #", f"/sales/orders/?q={search}"),
         ("order grid: filtered + sorted", "/sales/orders/?status=processing&channel=amazon&sort=-grand_total"),
         ("order grid: page size 200", "/sales/orders/?limit=200"),
+        ("order grid: awaiting shipment", "/sales/orders/?awaiting=shipment"),
         ("order view", f"/sales/orders/{view_order}/"),
         ("Amazon All Orders grid", "/amazon/orders/"),
         ("Amazon All Orders: page size 200", "/amazon/orders/?page_size=200"),
