@@ -165,7 +165,14 @@ def rebuild(apps=None) -> None:
     item_model = apps.get_model("orders", "OrderItem")
     not_canceled = ~Q(state=OrderState.CANCELED)
     item_not_canceled = ~Q(order__state=OrderState.CANCELED)
+    tables = [apps.get_model("orders", name) for name in ("SalesHour", "BestsellerDay", "BestsellerMonth")]
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Services that place or cancel meanwhile wait for the rebuild to commit, then add their change to the
+            # rebuilt rows (their orders were not visible to it); the dashboard keeps reading the old rows meanwhile.
+            names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
         # The flags first (SalesHour counts them). Only the rows whose flags are wrong are written: rewriting every
         # order would touch each of its indexes a million times over at 1M orders.
         invoice, shipment = awaiting_invoice_by_items(item_model), awaiting_shipment_by_items(item_model)
@@ -179,8 +186,8 @@ def rebuild(apps=None) -> None:
             needs_invoice=Case(When(invoice, then=Value(True)), default=Value(False)),
             needs_shipment=Case(When(shipment, then=Value(True)), default=Value(False)),
         )
-        for name in ("SalesHour", "BestsellerDay", "BestsellerMonth"):
-            apps.get_model("orders", name).objects.all().delete()
+        for model in tables:
+            model.objects.all().delete()
         hours = (
             order_model.objects.annotate(bucket=TruncHour("created_at", tzinfo=UTC))
             .values("bucket", "store_id", "channel")

@@ -2,7 +2,10 @@
 
 The services keep them exact as they go; this is for data loaded behind their back (bench/load_orders.py, an import
 from another system) or a check after an incident. It runs in one transaction: the dashboard reads the old figures
-until it commits.
+until it commits, and orders placed or cancelled meanwhile wait for it (PostgreSQL: the statistics tables are locked
+EXCLUSIVE, reads allowed) and then add their change to the rebuilt rows. Best run at a quiet moment all the same: a
+service changing an order whose flags the rebuild is correcting at that instant can meet it in a deadlock, which
+PostgreSQL resolves by failing one of the two.
 """
 
 from __future__ import annotations
