@@ -5,13 +5,14 @@ adds the parts up and fills the empty buckets of a chart. See docs/DASHBOARD.md.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import CharField, Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDay, TruncHour, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -124,11 +125,21 @@ class Lifetime:
 def lifetime_sales() -> Lifetime:
     """Lifetime sales and the number of orders they come from; cancelled orders count for neither. From the hourly
     statistics (exact: the services keep them in their own transactions), a few thousand rows a year."""
+    return _totals()[0]
+
+
+def _totals() -> tuple[Lifetime, Awaiting]:
+    """Lifetime sales and the awaiting counts: one pass over the hourly statistics."""
     row = SalesHour.objects.aggregate(
         revenue=Coalesce(Sum("revenue"), Value(ZERO)),
         orders=Coalesce(Sum(F("orders") - F("canceled")), Value(0)),
+        invoice=Coalesce(Sum("awaiting_invoice"), Value(0)),
+        shipment=Coalesce(Sum("awaiting_shipment"), Value(0)),
     )
-    return Lifetime(revenue=row["revenue"], orders=row["orders"])
+    return (
+        Lifetime(revenue=row["revenue"], orders=row["orders"]),
+        Awaiting(invoice=row["invoice"], shipment=row["shipment"]),
+    )
 
 
 # --- Ranges read from the statistics ---------------------------------------------------------------------------------
@@ -224,8 +235,13 @@ def _bucket_starts(start: datetime, end: datetime, kind: str) -> list[datetime]:
 
 
 def sales_series(period: Range, *, now: datetime | None = None) -> Series:
-    """Orders placed and revenue (cancelled orders excluded) per hour / day / month over the range: one query (the
-    hourly statistics grouped into local buckets, UNION ALL the edge hours' orders)."""
+    """Orders placed and revenue (cancelled orders excluded) per hour / day / month over the range."""
+    return _range_figures(period, now=now)[0]
+
+
+def _range_figures(period: Range, *, now: datetime | None = None) -> tuple[Series, list[ChannelRevenue]]:
+    """The chart and revenue by channel in one query: the hourly statistics grouped by local bucket and channel,
+    UNION ALL the orders of the two partial edge hours grouped the same way."""
     start, end = range_bounds(period, now=now)
     tz = timezone.get_current_timezone()
     trunc = _TRUNC[period.bucket]
@@ -236,29 +252,39 @@ def sales_series(period: Range, *, now: datetime | None = None) -> Series:
     rows = (
         Order.objects.filter(edges)
         .annotate(bucket=trunc("created_at", tzinfo=tz))
-        .values("bucket")
-        .annotate(n=Count("pk"), total=Coalesce(Sum("base_grand_total", filter=NOT_CANCELED), Value(ZERO)))
+        .values("bucket", "channel")
+        .annotate(
+            n=Count("pk"),
+            live=Count("pk", filter=NOT_CANCELED),
+            total=Coalesce(Sum("base_grand_total", filter=NOT_CANCELED), Value(ZERO)),
+        )
         .order_by()
     )
     if whole:
         hours = (
             SalesHour.objects.filter(hour__gte=whole[0], hour__lt=whole[1])
             .annotate(bucket=trunc("hour", tzinfo=tz))
-            .values("bucket")
-            .annotate(n=Sum("orders"), total=Sum("revenue"))
+            .values("bucket", "channel")
+            .annotate(n=Sum("orders"), live=Sum(F("orders") - F("canceled")), total=Sum("revenue"))
             .order_by()
         )
         rows = hours.union(rows, all=True)
-    found: dict[datetime, list] = {}
+    by_bucket: dict[datetime, list] = {}
+    by_channel: dict[str, list] = {}
     for row in rows:
-        acc = found.setdefault(row["bucket"], [0, ZERO])
+        acc = by_bucket.setdefault(row["bucket"], [0, ZERO])
         acc[0] += row["n"]
+        acc[1] += row["total"]
+        acc = by_channel.setdefault(row["channel"], [0, ZERO])
+        acc[0] += row["live"]
         acc[1] += row["total"]
     buckets = []
     for bucket_start in starts:
-        orders, revenue = found.get(bucket_start, (0, ZERO))
+        orders, revenue = by_bucket.get(bucket_start, (0, ZERO))
         buckets.append(Bucket(start=bucket_start, orders=orders, revenue=revenue))
-    return Series(period=period, start=start, end=end, buckets=buckets)
+    channels = [ChannelRevenue(channel=c, orders=n, revenue=r) for c, (n, r) in by_channel.items() if n]
+    channels.sort(key=lambda r: (-r.revenue, r.channel))
+    return Series(period=period, start=start, end=end, buckets=buckets), channels
 
 
 @dataclass(frozen=True)
@@ -272,30 +298,8 @@ CHANNEL_LABELS = {"admin": _("Admin"), "web": _("Web Store"), "amazon": _("Amazo
 
 
 def revenue_by_channel(period: Range, *, now: datetime | None = None) -> list[ChannelRevenue]:
-    start, end = range_bounds(period, now=now)
-    edges, whole = _split(start, end, "hour")
-    rows = (
-        Order.objects.filter(edges)
-        .filter(NOT_CANCELED)
-        .values("channel")
-        .annotate(n=Count("pk"), total=Sum("base_grand_total"))
-        .order_by()
-    )
-    if whole:
-        hours = (
-            SalesHour.objects.filter(hour__gte=whole[0], hour__lt=whole[1])
-            .values("channel")
-            .annotate(n=Sum(F("orders") - F("canceled")), total=Sum("revenue"))
-            .order_by()
-        )
-        rows = hours.union(rows, all=True)
-    found: dict[str, list] = {}
-    for row in rows:
-        acc = found.setdefault(row["channel"], [0, ZERO])
-        acc[0] += row["n"]
-        acc[1] += row["total"]
-    result = [ChannelRevenue(channel=c, orders=n, revenue=r) for c, (n, r) in found.items() if n]
-    return sorted(result, key=lambda r: (-r.revenue, r.channel))
+    """Orders not cancelled and their revenue per channel over the range, highest revenue first."""
+    return _range_figures(period, now=now)[1]
 
 
 @dataclass(frozen=True)
@@ -307,27 +311,39 @@ class Bestseller:
 
 
 def bestsellers(period: Range, *, now: datetime | None = None, limit: int = 5) -> list[Bestseller]:
-    """Products by quantity ordered (less what was cancelled) over the range, cancelled orders left out: whole UTC
-    months and days from the bestseller statistics, the partial first and last day from the order items; one query
-    (a UNION ALL of the parts, summed per SKU).
+    """Products by quantity ordered (less what was cancelled) over the range, cancelled orders left out; one query.
+
+    Whole UTC months and days come from the bestseller statistics, the partial first and last day from the order
+    items, each part added or taken away, whichever reads fewer rows: a partial month is its days or the month less
+    the days outside the range; the last (current) day is its statistics row less the items placed after `end`
+    (hardly any); the first day is its items from `start` on, or its row less the items before `start`. So the
+    order items read are at most 12 hours' worth, whatever the range.
     """
     start, end = range_bounds(period, now=now)
-    edges, whole = _split(start, end, "day")
-    parts = [
-        OrderItem.objects.filter(_on_order(edges))
-        .exclude(order__state=OrderState.CANCELED)
-        .values("sku")
-        .annotate(q=Sum(F("qty_ordered") - F("qty_canceled")), r=Sum("row_total"), nm=Max("name"))
-        .order_by()
-    ]
-    if whole:
-        months, days_in, days_out = _months_and_days(*whole)
-        if months:
-            parts.append(_bestseller_rows(BestsellerMonth.objects.filter(month__in=months)))
-        if days_in:
-            parts.append(_bestseller_rows(BestsellerDay.objects.filter(_day_ranges(days_in))))
-        if days_out:
-            parts.append(_bestseller_rows(BestsellerDay.objects.filter(_day_ranges(days_out)), sign=-1))
+    first, last = _ceil(start, "day"), _floor(end, "day")
+    items_in: list[Q] = []
+    items_out: list[Q] = []
+    months: list[date] = []
+    days: Counter[date] = Counter()
+    if first > last:  # inside one UTC day
+        items_in.append(Q(created_at__gte=start, created_at__lte=end))
+    else:
+        months, days = _months_and_days(first, last)
+        if start < first:
+            day = _floor(start, "day")
+            if first - start <= start - day:
+                items_in.append(Q(created_at__gte=start, created_at__lt=first))
+            else:
+                days[day.date()] += 1
+                items_out.append(Q(created_at__gte=day, created_at__lt=start))
+        days[last.date()] += 1
+        items_out.append(Q(created_at__gt=end, created_at__lt=last + timedelta(days=1)))
+    parts = [_item_rows(q, sign) for q, sign in ((_any(items_in), 1), (_any(items_out), -1)) if q is not None]
+    if months:
+        parts.append(_bestseller_rows(BestsellerMonth.objects.filter(month__in=months)))
+    for coefficient in sorted({c for c in days.values() if c}):
+        chosen = sorted(d for d, c in days.items() if c == coefficient)
+        parts.append(_bestseller_rows(BestsellerDay.objects.filter(day__in=chosen), sign=coefficient))
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     sql, params = union.query.sql_with_params()
     # Django can't aggregate over a UNION, so the outer GROUP BY is written by hand around the ORM's SQL.
@@ -341,6 +357,31 @@ def bestsellers(period: Range, *, now: datetime | None = None, limit: int = 5) -
     return [Bestseller(sku=sku, name=name, qty=int(qty), revenue=_money(revenue)) for sku, qty, revenue, name in rows]
 
 
+def _any(conditions: list[Q]) -> Q | None:
+    if not conditions:
+        return None
+    q = Q()
+    for condition in conditions:
+        q |= condition
+    return q
+
+
+def _item_rows(condition: Q, sign: int) -> QuerySet:
+    """Items of orders not cancelled placed under `condition` (on created_at), per SKU, added (1) or taken away (-1).
+    A part taken away brings no name (NULL), so the name shown comes from rows that count."""
+    return (
+        OrderItem.objects.filter(_on_order(condition))
+        .exclude(order__state=OrderState.CANCELED)
+        .values("sku")
+        .annotate(
+            q=sign * Sum(F("qty_ordered") - F("qty_canceled")),
+            r=sign * Sum("row_total"),
+            nm=Max("name") if sign > 0 else Value(None, output_field=CharField()),
+        )
+        .order_by()
+    )
+
+
 def _on_order(condition: Q) -> Q:
     """The same created_at condition, asked of an item's order."""
     children = [
@@ -352,39 +393,35 @@ def _on_order(condition: Q) -> Q:
 
 
 def _bestseller_rows(queryset: QuerySet, *, sign: int = 1) -> QuerySet:
-    return queryset.values("sku").annotate(q=sign * Sum("qty"), r=sign * Sum("revenue"), nm=Max("name")).order_by()
+    name = Max("name") if sign > 0 else Value(None, output_field=CharField())
+    return queryset.values("sku").annotate(q=sign * Sum("qty"), r=sign * Sum("revenue"), nm=name).order_by()
 
 
-def _months_and_days(first: datetime, last: datetime) -> tuple[list[date], list[tuple], list[tuple]]:
-    """Whole UTC days [first, last) as whole months, plus day ranges [a, b) to add and to take away.
+def _months_and_days(first: datetime, last: datetime) -> tuple[list[date], Counter[date]]:
+    """Whole UTC days [first, last) as whole months, plus days to add (+1) or take away (-1).
 
     A partial month is read as its days or as the month less the days outside the range, whichever is fewer rows:
     the last 22 days of a month cost 1 month + 8 days, not 22 days (a month's range and a year's read about half the
     day rows they would otherwise)."""
     months: list[date] = []
-    days_in: list[tuple[date, date]] = []
-    days_out: list[tuple[date, date]] = []
+    days: Counter[date] = Counter()
     month = _floor(first, "month")
     while month < last:
         following = month + relativedelta(months=1)
         a, b = max(first, month), min(last, following)
-        inside = (b - a).days
-        if inside == (following - month).days:
+        inside, length = (b - a).days, (following - month).days
+        if inside == length:
             months.append(month.date())
-        elif 1 + (following - month).days - inside < inside:
+        elif inside and 1 + length - inside < inside:
             months.append(month.date())
-            days_out += [(x.date(), y.date()) for x, y in ((month, a), (b, following)) if x < y]
+            for x, y in ((month, a), (b, following)):
+                for n in range((y - x).days):
+                    days[(x + timedelta(days=n)).date()] -= 1
         else:
-            days_in.append((a.date(), b.date()))
+            for n in range(inside):
+                days[(a + timedelta(days=n)).date()] += 1
         month = following
-    return months, days_in, days_out
-
-
-def _day_ranges(ranges: list[tuple[date, date]]) -> Q:
-    q = Q()
-    for a, b in ranges:
-        q |= Q(day__gte=a, day__lt=b)
-    return q
+    return months, days
 
 
 def _money(value) -> Decimal:
@@ -402,11 +439,7 @@ def orders_awaiting() -> Awaiting:
     """Orders awaiting an invoice / a shipment (the same rules as the order page's buttons: orders.rules
     .set_awaiting). The services keep them counted per hour of placing in the sales statistics, so this is one sum
     over a few thousand rows however many orders are open; the grid behind the links filters on the orders' flags."""
-    row = SalesHour.objects.aggregate(
-        invoice=Coalesce(Sum("awaiting_invoice"), Value(0)),
-        shipment=Coalesce(Sum("awaiting_shipment"), Value(0)),
-    )
-    return Awaiting(invoice=row["invoice"], shipment=row["shipment"])
+    return _totals()[1]
 
 
 # --- The figures together (optionally cached) -----------------------------------------------------------------------
@@ -422,8 +455,9 @@ class Figures:
 
 
 def dashboard_figures(period: Range, *, now: datetime | None = None) -> Figures:
-    """Lifetime sales, the chart, revenue by channel, bestsellers and the awaiting counts: five queries over the
-    sales statistics and the edges of the range, each independent of the number of orders.
+    """Lifetime sales, the chart, revenue by channel, bestsellers and the awaiting counts: three queries over the
+    sales statistics and the edges of the range (totals; chart and channels; bestsellers), each independent of the
+    number of orders.
 
     Fresh by default (DASHBOARD_CACHE_SECONDS = 0). A positive DASHBOARD_CACHE_SECONDS caches them that long (shared
     through Redis when configured), for a store that would rather save the ~50 ms than show the last second.
@@ -434,12 +468,14 @@ def dashboard_figures(period: Range, *, now: datetime | None = None) -> Figures:
     seconds = int(getattr(settings, "DASHBOARD_CACHE_SECONDS", 0))
 
     def compute() -> Figures:
+        lifetime, awaiting = _totals()
+        series, by_channel = _range_figures(period, now=now)
         return Figures(
-            lifetime=lifetime_sales(),
-            series=sales_series(period, now=now),
-            by_channel=revenue_by_channel(period, now=now),
+            lifetime=lifetime,
+            series=series,
+            by_channel=by_channel,
             bestsellers=bestsellers(period, now=now),
-            awaiting=orders_awaiting(),
+            awaiting=awaiting,
         )
 
     if seconds <= 0:
