@@ -125,6 +125,11 @@ class Order(models.Model):
     hold_before_status = models.CharField(max_length=64, blank=True)
     # Bumped by every service; a form posts the version it was rendered from so a stale form is refused.
     version = models.PositiveIntegerField(default=1)
+    # Kept by the services wherever they derive the state (orders.rules.awaiting): "an open order with quantity left
+    # to invoice / ship", so the dashboard counts and the grid's ?awaiting= filter read a small partial index
+    # instead of joining every open order to its items.
+    needs_invoice = models.BooleanField(default=False)
+    needs_shipment = models.BooleanField(default=False)
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
@@ -181,6 +186,8 @@ class Order(models.Model):
             models.Index(fields=["-created_at", "-id"], name="order_created_desc"),
             models.Index(fields=["external_order_number"], name="order_external_number"),
             models.Index(fields=["state", "-created_at"], name="order_state_created"),
+            models.Index(fields=["id"], condition=Q(needs_invoice=True), name="order_needs_invoice"),
+            models.Index(fields=["id"], condition=Q(needs_shipment=True), name="order_needs_shipment"),
         ]
         permissions = [
             ("invoice_order", _("Can invoice orders")),
@@ -388,3 +395,53 @@ class OrderComment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+# --- Sales statistics (Magento's aggregated sales / bestsellers tables) ----------------------------------------------
+# Kept exact by the only services that change these figures (orders.services.statistics, called by create_orders
+# and cancel_order inside their transactions); rebuilt from scratch by `manage.py refresh_sales_statistics`.
+# Buckets are UTC: an hour / a day / a month starting at that instant.
+
+
+class SalesHour(models.Model):
+    """Orders placed in one UTC hour, per store and channel; revenue = base grand total of those not canceled."""
+
+    hour = models.DateTimeField()
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=32)
+    orders = models.IntegerField(default=0)  # placed, canceled ones too
+    canceled = models.IntegerField(default=0)
+    revenue = money_field("revenue")
+    # Orders placed in this hour that await an invoice / a shipment now (their needs_invoice / needs_shipment).
+    awaiting_invoice = models.IntegerField(default=0)
+    awaiting_shipment = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hour", "store", "channel"], name="uniq_sales_hour")]
+
+
+class BestsellerDay(models.Model):
+    """Per UTC day and SKU, over orders not canceled: qty = ordered less canceled, revenue = row totals.
+    `name` is the greatest name the SKU was sold under that day (canceled orders too, so it never needs undoing)."""
+
+    day = models.DateField()
+    sku = models.CharField(max_length=128)
+    name = models.CharField(max_length=512, default="")
+    qty = models.IntegerField(default=0)
+    revenue = money_field("revenue")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "sku"], name="uniq_bestseller_day")]
+
+
+class BestsellerMonth(models.Model):
+    """The same per UTC month (`month` = its first day), so a year's bestsellers read 12 rows a SKU, not 365."""
+
+    month = models.DateField()
+    sku = models.CharField(max_length=128)
+    name = models.CharField(max_length=512, default="")
+    qty = models.IntegerField(default=0)
+    revenue = money_field("revenue")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "sku"], name="uniq_bestseller_month")]

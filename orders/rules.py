@@ -119,6 +119,19 @@ def derive_state(order: Order, items: Iterable[OrderItem]) -> str:
     return OrderState.PROCESSING if touched else OrderState.NEW
 
 
+# States in which an order waits for someone to invoice or ship it (the dashboard's and the grid's "awaiting").
+OPEN_STATES = (OrderState.NEW, OrderState.PENDING_PAYMENT, OrderState.PROCESSING)
+
+
+def set_awaiting(order: Order, items: Iterable[OrderItem]) -> None:
+    """Set the order's maintained `needs_invoice` / `needs_shipment` flags: an open order with quantity left to
+    invoice / ship. Called wherever a service (re)derives the state, so the flags are never stale."""
+    items = list(items)
+    is_open = order.state in OPEN_STATES
+    order.needs_invoice = is_open and any(qty_to_invoice(i) > 0 for i in items)
+    order.needs_shipment = is_open and any(qty_to_ship(i) > 0 for i in items)
+
+
 def status_after(previous_state: str, previous_status: str, new_state: str) -> str:
     """Keep the order's status while its state holds; otherwise the new state's default status."""
     if new_state == previous_state and previous_status:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .. import rules
 from ..models import ZERO, Order, OrderItem, Product, Sequence, Store
+from . import statistics
 
 CENT = Decimal("0.01")
 
@@ -71,8 +72,15 @@ def finish(order: Order, items: list[OrderItem], *, extra_fields: list[str]) -> 
     previous_state, previous_status = order.state, order.status
     order.state = rules.derive_state(order, items)
     order.status = rules.status_after(previous_state, previous_status, order.state)
+    was_invoice, was_shipment = order.needs_invoice, order.needs_shipment
+    rules.set_awaiting(order, items)
+    statistics.record_awaiting(order, was_invoice=was_invoice, was_shipment=was_shipment)
     order.version += 1
-    order.save(update_fields=sorted({*extra_fields, "state", "status", "version", "updated_at"}))
+    order.save(
+        update_fields=sorted(
+            {*extra_fields, "state", "status", "needs_invoice", "needs_shipment", "version", "updated_at"}
+        )
+    )
 
 
 def next_increment_ids(store: Store, kind: str, count: int = 1) -> list[str]:

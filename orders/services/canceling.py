@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from .. import events, rules
 from ..models import ZERO, Order, OrderComment, OrderItem, OrderState
+from . import statistics
 from ._common import OrderActionRefused, actor_id, actor_or_none, finish, lock_order, move_stock, share
 
 
@@ -26,6 +27,7 @@ def cancel_order(
         order, items = lock_order(order, expected_version=expected_version)
         if not rules.can_cancel(order, items):
             raise OrderActionRefused(_cancel_refusal(order, items))
+        before = statistics.contribution(order, items)
         canceled_amount = ZERO
         restock: dict[str, int] = {}
         for item in items:
@@ -45,6 +47,8 @@ def cancel_order(
         move_stock(restock)
         order.total_canceled += canceled_amount
         finish(order, items, extra_fields=["total_canceled"])
+        # Canceled units leave the bestsellers; a wholly canceled order leaves the revenue too (same transaction).
+        statistics.record_change(before, statistics.contribution(order, items))
         OrderComment.objects.create(
             order=order,
             comment=comment or _("Order canceled."),
@@ -77,9 +81,21 @@ def hold_order(*, order: Order | int, actor, expected_version: int | None = None
         order.hold_before_state, order.hold_before_status = order.state, order.status
         order.state = OrderState.HOLDED
         order.status = rules.DEFAULT_STATUS[OrderState.HOLDED]
+        was_invoice, was_shipment = order.needs_invoice, order.needs_shipment
+        rules.set_awaiting(order, items)  # held: awaits nobody
+        statistics.record_awaiting(order, was_invoice=was_invoice, was_shipment=was_shipment)
         order.version += 1
         order.save(
-            update_fields=["hold_before_state", "hold_before_status", "state", "status", "version", "updated_at"]
+            update_fields=[
+                "hold_before_state",
+                "hold_before_status",
+                "state",
+                "status",
+                "needs_invoice",
+                "needs_shipment",
+                "version",
+                "updated_at",
+            ]
         )
         OrderComment.objects.create(
             order=order, comment=_("Order put on hold."), status=order.status, created_by=actor_or_none(actor)

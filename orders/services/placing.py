@@ -25,6 +25,7 @@ from ..models import (
     OrderState,
     Store,
 )
+from . import statistics
 from ._common import OrderActionRefused, actor_id, actor_or_none, money, move_stock, next_increment_ids, share
 
 
@@ -192,6 +193,7 @@ def create_orders(
             # State and status are known before the first write, so no second pass over the rows is needed.
             order.state = rules.derive_state(order, lines)
             order.status = new.status or rules.DEFAULT_STATUS[order.state]
+            rules.set_awaiting(order, lines)
         insert_rows(Order, placed)
 
         addresses, items, comments, stock = [], [], [], defaultdict(int)
@@ -212,6 +214,7 @@ def create_orders(
         insert_rows(OrderAddress, addresses)
         insert_rows(OrderItem, items)
         move_stock(dict(stock))
+        statistics.record_placed([(order, items_of[id(order)]) for order in placed])
 
         if invoice_offline:
             for invoice in _invoice_in_full(placed, items_of, user):

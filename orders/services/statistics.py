@@ -1,0 +1,234 @@
+"""The sales statistics tables (SalesHour, BestsellerDay, BestsellerMonth), kept exact by the services.
+
+Only two writers change the sales figures (docs/DASHBOARD.md, "What the figures mean"):
+- `create_orders` adds every placed order (`record_placed`, one upsert per table per call);
+- `cancel_order` moves what it cancels out (`contribution` before and after, `record_change`).
+Invoices, shipments, credit memos, holds and comments change none of them (revenue is the base grand total of orders
+not canceled, refunds are not subtracted). SalesHour also counts, per hour of placing, the orders that now await an
+invoice / a shipment: every service that changes an order's `needs_invoice` / `needs_shipment` flags moves them
+(`record_awaiting`, from `finish` and `hold_order`), so the dashboard's two counts are a sum over a few thousand rows
+however many orders are open. The tests hold the tables against `rebuild()` after every kind of change.
+
+Each call runs inside its service's transaction, so the statistics commit or roll back with the order. Rows are
+upserted with `INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x` (PostgreSQL and SQLite alike), in sorted
+key order, so two transactions touching the same hours lock them in the same order and cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate, TruncHour, TruncMonth
+
+from ..models import ZERO, BestsellerDay, BestsellerMonth, Order, OrderItem, OrderState, SalesHour
+from ..selectors import awaiting_invoice_by_items, awaiting_shipment_by_items
+
+
+def utc_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one order adds to the statistics in its current state."""
+
+    hour: datetime
+    store_id: int
+    channel: str
+    canceled: bool
+    revenue: Decimal
+    lines: tuple[tuple[str, str, int, Decimal], ...]  # (sku, name, qty, revenue) per item; () once canceled
+
+
+def contribution(order: Order, items: Iterable[OrderItem]) -> Contribution:
+    canceled = order.state == OrderState.CANCELED
+    return Contribution(
+        hour=utc_hour(order.created_at),
+        store_id=order.store_id,
+        channel=order.channel,
+        canceled=canceled,
+        revenue=ZERO if canceled else order.base_grand_total,
+        lines=() if canceled else tuple((i.sku, i.name, i.qty_ordered - i.qty_canceled, i.row_total) for i in items),
+    )
+
+
+class _Deltas:
+    """Sums of changes per table row, written as one upsert per table."""
+
+    def __init__(self) -> None:
+        # orders, canceled, revenue, awaiting_invoice, awaiting_shipment
+        self.hours: dict[tuple, list] = defaultdict(lambda: [0, 0, ZERO, 0, 0])
+        self.days: dict[tuple, list] = defaultdict(lambda: [0, ZERO, ""])  # qty, revenue, name
+        self.months: dict[tuple, list] = defaultdict(lambda: [0, ZERO, ""])
+
+    def add(self, c: Contribution, sign: int, *, placed: bool) -> None:
+        row = self.hours[(c.hour, c.store_id, c.channel)]
+        row[0] += sign if placed else 0
+        row[1] += sign if c.canceled else 0
+        row[2] += sign * c.revenue
+        day = c.hour.date()
+        for sku, name, qty, revenue in c.lines:
+            for table, key in ((self.days, (day, sku)), (self.months, (day.replace(day=1), sku))):
+                row = table[key]
+                row[0] += sign * qty
+                row[1] += sign * revenue
+                row[2] = max(row[2], name)
+
+    def add_awaiting(self, order: Order, invoice: int, shipment: int) -> None:
+        row = self.hours[(utc_hour(order.created_at), order.store_id, order.channel)]
+        row[3] += invoice
+        row[4] += shipment
+
+    def write(self, *, keep_zero: bool) -> None:
+        def rows(table: dict[tuple, list], counted: int) -> list[tuple]:
+            # Sorted keys: the lock order every writer shares. A change that nets to zero writes nothing.
+            return [key + tuple(v) for key, v in sorted(table.items()) if keep_zero or any(v[:counted])]
+
+        adds = ["orders", "canceled", "revenue", "awaiting_invoice", "awaiting_shipment"]
+        _upsert(SalesHour, ["hour", "store", "channel"], adds, [], rows(self.hours, 5))
+        _upsert(BestsellerDay, ["day", "sku"], ["qty", "revenue"], ["name"], rows(self.days, 2))
+        _upsert(BestsellerMonth, ["month", "sku"], ["qty", "revenue"], ["name"], rows(self.months, 2))
+
+
+def record_placed(placed: Sequence[tuple[Order, Sequence[OrderItem]]]) -> None:
+    """Add newly placed orders (with their items). Called by create_orders inside its transaction."""
+    deltas = _Deltas()
+    for order, items in placed:
+        deltas.add(contribution(order, items), +1, placed=True)
+        deltas.add_awaiting(order, int(order.needs_invoice), int(order.needs_shipment))
+    # Placing always creates the rows (even at zero quantity), so a rebuild finds the same set of rows.
+    deltas.write(keep_zero=True)
+
+
+def record_change(before: Contribution, after: Contribution) -> None:
+    """Apply the difference between an order's contribution before and after a change (cancel_order)."""
+    if before == after:
+        return
+    deltas = _Deltas()
+    deltas.add(before, -1, placed=False)
+    deltas.add(after, +1, placed=False)
+    deltas.write(keep_zero=False)
+
+
+def record_awaiting(order: Order, *, was_invoice: bool, was_shipment: bool) -> None:
+    """Move the order between the awaiting counts of its hour when a service changed its flags."""
+    invoice, shipment = int(order.needs_invoice) - int(was_invoice), int(order.needs_shipment) - int(was_shipment)
+    if invoice or shipment:
+        deltas = _Deltas()
+        deltas.add_awaiting(order, invoice, shipment)
+        deltas.write(keep_zero=False)
+
+
+def _upsert(model, keys: list[str], adds: list[str], greatest: list[str], rows: list[tuple]) -> None:
+    """INSERT the rows; where the key exists, add `adds` to it and keep the greater of `greatest`."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in keys + adds + greatest]
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = [qn(f.column) for f in fields]
+    updates = [f"{c} = {table}.{c} + excluded.{c}" for c in columns[len(keys) : len(keys) + len(adds)]]
+    updates += [
+        f"{c} = CASE WHEN excluded.{c} > {table}.{c} THEN excluded.{c} ELSE {table}.{c} END"
+        for c in columns[len(keys) + len(adds) :]
+    ]
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    conflict = ", ".join(columns[: len(keys)])
+    size = connection.ops.bulk_batch_size(fields, rows) or len(rows)
+    with connection.cursor() as cursor:
+        for lo in range(0, len(rows), size):
+            chunk = rows[lo : lo + size]
+            params = [f.get_db_prep_save(v, connection) for row in chunk for f, v in zip(fields, row, strict=True)]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholder] * len(chunk))} "  # noqa: S608 - model's quoted names
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {', '.join(updates)}",
+                params,
+            )
+
+
+# --- Rebuild from scratch (Magento's "Refresh Lifetime Statistics") ---------------------------------------------
+
+
+def rebuild(apps=None) -> None:
+    """Recompute the three tables and the orders' awaiting flags from the orders, set-based (INSERT ... SELECT and
+    UPDATE, nothing loaded into Python). `apps` is a migration's app registry (the backfill) or None (the command).
+    """
+    if apps is None:
+        from django.apps import apps
+    order_model = apps.get_model("orders", "Order")
+    item_model = apps.get_model("orders", "OrderItem")
+    not_canceled = ~Q(state=OrderState.CANCELED)
+    item_not_canceled = ~Q(order__state=OrderState.CANCELED)
+    tables = [apps.get_model("orders", name) for name in ("SalesHour", "BestsellerDay", "BestsellerMonth")]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Services that place or cancel meanwhile wait for the rebuild to commit, then add their change to the
+            # rebuilt rows (their orders were not visible to it); the dashboard keeps reading the old rows meanwhile.
+            names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
+        # The flags first (SalesHour counts them). Only the rows whose flags are wrong are written: rewriting every
+        # order would touch each of its indexes a million times over at 1M orders.
+        invoice, shipment = awaiting_invoice_by_items(item_model), awaiting_shipment_by_items(item_model)
+        wrong = (
+            (Q(needs_invoice=False) & invoice)
+            | (Q(needs_invoice=True) & ~invoice)
+            | (Q(needs_shipment=False) & shipment)
+            | (Q(needs_shipment=True) & ~shipment)
+        )
+        order_model.objects.filter(wrong).update(
+            needs_invoice=Case(When(invoice, then=Value(True)), default=Value(False)),
+            needs_shipment=Case(When(shipment, then=Value(True)), default=Value(False)),
+        )
+        for model in tables:
+            model.objects.all().delete()
+        hours = (
+            order_model.objects.annotate(bucket=TruncHour("created_at", tzinfo=UTC))
+            .values("bucket", "store_id", "channel")
+            .annotate(
+                n=Count("pk"),
+                n_canceled=Count("pk", filter=~not_canceled),
+                total=Coalesce(Sum("base_grand_total", filter=not_canceled), Value(ZERO)),
+                n_invoice=Count("pk", filter=Q(needs_invoice=True)),
+                n_shipment=Count("pk", filter=Q(needs_shipment=True)),
+            )
+            .values_list("bucket", "store_id", "channel", "n", "n_canceled", "total", "n_invoice", "n_shipment")
+            .order_by("bucket", "store_id", "channel")
+        )
+        columns = ["hour", "store", "channel", "orders", "canceled", "revenue", "awaiting_invoice", "awaiting_shipment"]
+        _insert_select(apps.get_model("orders", "SalesHour"), columns, hours)
+        for model_name, key, trunc in (
+            ("BestsellerDay", "day", TruncDate("order__created_at", tzinfo=UTC)),
+            # The month's first day as a date (a bare TruncMonth is a timestamp in SQL, even with a DateField).
+            ("BestsellerMonth", "month", TruncDate(TruncMonth("order__created_at", tzinfo=UTC), tzinfo=UTC)),
+        ):
+            rows = (
+                item_model.objects.annotate(bucket=trunc)
+                .values("bucket", "sku")
+                .annotate(
+                    n=Coalesce(Sum(F("qty_ordered") - F("qty_canceled"), filter=item_not_canceled), Value(0)),
+                    total=Coalesce(Sum("row_total", filter=item_not_canceled), Value(ZERO)),
+                    top_name=Max("name"),
+                )
+                .values_list("bucket", "sku", "n", "total", "top_name")
+                .order_by("bucket", "sku")  # rows of one day / month together on disk: a range reads few pages
+            )
+            _insert_select(apps.get_model("orders", model_name), [key, "sku", "qty", "revenue", "name"], rows)
+
+
+def _insert_select(model, names: list[str], queryset) -> None:
+    """INSERT INTO model (names) <the queryset's SELECT>: its columns come in values_list order."""
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(model._meta.get_field(n).column) for n in names)
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({columns}) {sql}", params)
+
+
+__all__ = ["Contribution", "contribution", "rebuild", "record_awaiting", "record_change", "record_placed", "utc_hour"]
