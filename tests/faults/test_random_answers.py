@@ -299,7 +299,7 @@ def test_random_pages_import_cleanly_or_stop_cleanly(spec, amazon, scripted_stor
     amazon.script("GET", ORDERS + "/.+", lambda _r: body_reply(404, {"errors": [{"code": "NotFound", "message": "-"}]}))
     counts: Counter[str] = Counter()
 
-    @FUZZ
+    @settings(FUZZ, max_examples=max(10, EXAMPLES * 2 // 3))  # each example is a whole run: fewer, same kinds
     @given(pages=import_runs(strategies))
     def run(pages: list[tuple[dict, str, Mutation | None]]) -> None:
         served["pages"] = [body for body, _how, _m in pages]
