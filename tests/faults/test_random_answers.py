@@ -246,6 +246,7 @@ def import_runs(draw, strategies: SchemaStrategies) -> list[tuple[dict, str, Mut
         body.pop("pagination", None)
         if number + 1 < count:
             body["pagination"] = {"nextToken": f"page-{number + 2}"}
+        assert strategies.validator.is_valid(body), "ids and tokens set by hand keep the page valid"
         # Mostly pages with broken orders, then whole ones, then broken envelopes (hypothesis favours small numbers).
         how = ["orders"] * 5 + ["valid"] * 3 + ["envelope"] * 2
         how = how[draw(st.integers(0, len(how) - 1))]
