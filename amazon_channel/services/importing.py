@@ -13,7 +13,10 @@ How one run goes:
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -896,35 +899,56 @@ def unstorable_reason(*rows: models.Model) -> str | None:
     database would make (lengths, positive and 32-bit integers, digits of decimals) plus what PostgreSQL can't hold
     at all (NUL characters, lone surrogates), so a value that breaks them never reaches an INSERT."""
     for row in rows:
-        for column in row._meta.concrete_fields:
-            value = getattr(row, column.attname)
-            if value is None or column.primary_key or isinstance(column, models.ForeignKey):
+        for attname, kind, limit in _column_checks(type(row)):
+            value = getattr(row, attname)
+            if value is None:
                 continue
-            name = column.name
-            if isinstance(value, str):
-                if column.max_length and len(value) > column.max_length:
-                    return f"{name} is longer than {column.max_length} characters"
+            if kind == "text" and isinstance(value, str):
+                if limit and len(value) > limit:
+                    return f"{attname} is longer than {limit} characters"
                 if not _storable_text(value):
-                    return f"{name} holds a character no database column can hold"
-            elif isinstance(value, bool):
-                continue
-            elif isinstance(value, int):
-                # PostgreSQL's ranges (Django's defaults) on every database: the same order is refused everywhere.
-                low, high = BaseDatabaseOperations.integer_field_ranges.get(column.get_internal_type(), (None, None))
+                    return f"{attname} holds a character no database column can hold"
+            elif kind == "int" and isinstance(value, int):
+                low, high = limit
                 if (low is not None and value < low) or (high is not None and value > high):
-                    return f"{name} is out of range: {value}"
-            elif isinstance(value, Decimal) and isinstance(column, models.DecimalField):
-                limit = Decimal(10) ** (column.max_digits - column.decimal_places)
+                    return f"{attname} is out of range: {value}"
+            elif kind == "decimal" and isinstance(value, Decimal):
                 if not value.is_finite() or abs(value) >= limit:
-                    return f"{name} is out of range: {value}"
-            elif isinstance(column, models.JSONField) and not _storable_json(value):
-                return f"{name} holds a character no database column can hold"
+                    return f"{attname} is out of range: {value}"
+            elif kind == "json" and not _storable_json(value):
+                return f"{attname} holds a character no database column can hold"
     return None
+
+
+@functools.cache
+def _column_checks(model: type[models.Model]) -> tuple[tuple[str, str, object], ...]:
+    """(attribute, kind, limit) per column, worked out once per model: the check runs for every imported order."""
+    checks: list[tuple[str, str, object]] = []
+    for column in model._meta.concrete_fields:
+        if column.primary_key or isinstance(column, models.ForeignKey):
+            continue
+        internal = column.get_internal_type()
+        if isinstance(column, models.JSONField):
+            checks.append((column.attname, "json", None))
+        elif isinstance(column, models.DecimalField):
+            checks.append((column.attname, "decimal", Decimal(10) ** (column.max_digits - column.decimal_places)))
+        elif internal in BaseDatabaseOperations.integer_field_ranges:
+            # PostgreSQL's ranges (Django's defaults) on every database: the same order is refused everywhere.
+            checks.append((column.attname, "int", BaseDatabaseOperations.integer_field_ranges[internal]))
+        elif isinstance(column, models.CharField | models.TextField):
+            checks.append((column.attname, "text", column.max_length))
+    return tuple(checks)
+
+
+# NUL as JSON writes it (\u0000), not preceded by an escaped backslash (which would make it the text "\u0000").
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def _storable_text(text: str) -> bool:
     if "\x00" in text:  # PostgreSQL's text and jsonb refuse NUL
         return False
+    if text.isascii():
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape
@@ -933,13 +957,8 @@ def _storable_text(text: str) -> bool:
 
 
 def _storable_json(value: object) -> bool:
-    if isinstance(value, str):
-        return _storable_text(value)
-    if isinstance(value, dict):
-        return all(_storable_json(k) and _storable_json(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return all(_storable_json(v) for v in value)
-    return True
+    dumped = json.dumps(value, ensure_ascii=False, default=str)
+    return not _JSON_NUL.search(dumped) and _storable_text(dumped)
 
 
 def _safe_text(value: object, limit: int) -> str:
