@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -1005,9 +1005,12 @@ def _parse_time(value) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return parse_datetime(value)
+        parsed = parse_datetime(value)
     except ValueError:
         return None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)  # Amazon's times without an offset are UTC (as the client reads them)
+    return parsed
 
 
 def _refetch_unreadable(*, store: AmazonStore, client, actor, result: ImportResult, lease: str) -> None:

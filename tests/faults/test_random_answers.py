@@ -32,6 +32,7 @@ from amazon_channel.spapi.auth import TokenCache
 from amazon_channel.spapi.errors import MalformedResponseError
 from amazon_channel.spapi.ratelimit import RateTable
 from amazon_channel.tests.factories import AmazonStoreFactory
+from amazon_channel.tests.spapi.factories import make_item, make_order, search_page
 from amazon_channel.tests.spapi.scripted_server import Recorded, Reply, ScriptedServer
 from orders.models import Order
 from seller_central_sandbox.spec import FORMAT_CHECKER, Spec
@@ -300,15 +301,24 @@ def test_random_pages_import_cleanly_or_stop_cleanly(spec, amazon, scripted_stor
     amazon.script("GET", ORDERS + "/.+", lambda _r: body_reply(404, {"errors": [{"code": "NotFound", "message": "-"}]}))
     counts: Counter[str] = Counter()
 
-    @settings(FUZZ, max_examples=max(10, EXAMPLES * 2 // 3))  # each example is a whole run: fewer, same kinds
-    @given(pages=import_runs(strategies))
-    def run(pages: list[tuple[dict, str, Mutation | None]]) -> None:
+    def one_run(pages: list[tuple[dict, str, Mutation | None]]) -> None:
         served["pages"] = [body for body, _how, _m in pages]
         with transaction.atomic():
             check_one_run(scripted_store, pages, counts)
             transaction.set_rollback(True)  # the next example starts from an empty store
 
+    @settings(FUZZ, max_examples=max(10, EXAMPLES * 2 // 3))  # each example is a whole run: fewer, same kinds
+    @given(pages=import_runs(strategies))
+    def run(pages: list[tuple[dict, str, Mutation | None]]) -> None:
+        one_run(pages)
+
     run()
+    # And two runs every time, whatever hypothesis draws: good orders beside a broken one; a broken second envelope.
+    good = [make_order(f"900-0000000-000000{n}", items=[make_item(f"9000000000000{n}")]) for n in range(3)]
+    broken = make_order("900-0000000-0000009")
+    del broken["createdTime"]
+    one_run([(search_page([*good, broken]), "orders", None)])
+    one_run([(search_page(good, next_token="page-2"), "valid", None), ({"orders": "none"}, "envelope", None)])
     figures(
         examples=counts["runs"],
         crashes=0,
