@@ -6,7 +6,6 @@ elsewhere it is skipped with the reason.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -55,25 +54,3 @@ def redis_url() -> str:
 def postgres_only(settings) -> None:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         missing("needs PostgreSQL (set DATABASE_URL)")
-
-
-# The fault suite's figures (tests/faults/conftest.py `figures`). The hook lives here: under xdist the controlling
-# process never loads a sub-directory's conftest when the whole suite runs, and the figures went unprinted.
-FAULT_FIGURES_PROPERTY = "fault_figures"
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    rows = []
-    for key in ("passed", "failed", "error"):
-        for report in terminalreporter.stats.get(key, []):
-            if getattr(report, "when", "call") != "call":
-                continue
-            for name, value in getattr(report, "user_properties", ()):
-                if name == FAULT_FIGURES_PROPERTY:
-                    rows.append((report.nodeid, report.outcome, value))
-    if not rows:
-        return
-    terminalreporter.section("fault-injection figures")
-    for nodeid, outcome, value in sorted(rows):
-        counts = ", ".join(f"{k}={v}" for k, v in json.loads(value).items())
-        terminalreporter.write_line(f"{nodeid.split('::', 1)[-1]} [{outcome}]: {counts}")

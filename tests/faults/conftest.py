@@ -1,6 +1,5 @@
-"""Fixtures of the fault-injection suite, and its figures (faults injected, orders, updates, duplicates, losses),
-printed in the terminal summary by the root conftest so they show in CI's log (they travel as `record_property`, so
-`-n 2` keeps them)."""
+"""Fixtures of the fault-injection suite, and its figures (faults injected, orders, updates, duplicates, losses)
+printed in the terminal summary so they show in CI's log (they travel as `record_property`, so `-n 2` keeps them)."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from amazon_channel.models import AmazonStore
 from amazon_channel.services import communication, importing
 from amazon_channel.tests.factories import AmazonStoreFactory
 
-FIGURES_PROPERTY = "fault_figures"  # the root conftest prints these
+FIGURES_PROPERTY = "fault_figures"
 
 
 class NoPacing:
@@ -77,3 +76,20 @@ def fast_client_for(store: AmazonStore, **config_options):
 def ledger_faults(sandbox, operation: str | None = None) -> int:
     """How many requests the sandbox answered with an injected fault."""
     return sum(1 for entry in sandbox.control.ledger(operation) if entry.get("fault"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    rows = []
+    for key in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(key, []):
+            if getattr(report, "when", "call") != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if name == FIGURES_PROPERTY:
+                    rows.append((report.nodeid, report.outcome, value))
+    if not rows:
+        return
+    terminalreporter.section("fault-injection figures")
+    for nodeid, outcome, value in sorted(rows):
+        counts = ", ".join(f"{k}={v}" for k, v in json.loads(value).items())
+        terminalreporter.write_line(f"{nodeid.split('::', 1)[-1]} [{outcome}]: {counts}")
