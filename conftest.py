@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-# The sandbox fixtures (sandbox_server, sandbox) and the browser fixtures (browser_page, playwright_browser).
-pytest_plugins = ["seller_central_sandbox.pytest_plugin", "admin_ui.testing"]
+# The sandbox fixtures (sandbox_server, sandbox), the browser fixtures (browser_page, playwright_browser) and the
+# fault-injection figures in the terminal summary.
+pytest_plugins = ["seller_central_sandbox.pytest_plugin", "admin_ui.testing", "tests.faults.figures"]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -48,6 +49,15 @@ def redis_url() -> str:
     if not url:
         missing("REDIS_URL is not set")
     return url
+
+
+@pytest.fixture(scope="session")
+def redis_server_binary() -> str:
+    """For tests that start (and kill) their own Redis rather than touch the shared one."""
+    path = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    if not path:
+        missing("redis-server is not installed (apt-get install redis-server)")
+    return path
 
 
 @pytest.fixture

@@ -17,6 +17,15 @@ from .crypto import EncryptedTextField
 ZERO = Decimal("0.00")
 
 
+class PayloadField(models.JSONField):
+    """A JSON field holding Amazon's payloads (kilobytes an order). Its placeholder keeps Django's bulk inserts on
+    PostgreSQL from sending the page as one array per column (INSERT ... SELECT FROM UNNEST): a jsonb[] array literal
+    makes psycopg escape every quote of every payload in Python, 200 ms a page of 100 orders instead of 65 ms."""
+
+    def get_placeholder(self, value, compiler, connection) -> str:
+        return "%s"
+
+
 class Region(models.TextChoices):
     NORTH_AMERICA = "na", _("North America")
     EUROPE = "eu", _("Europe")
@@ -108,6 +117,9 @@ class AmazonOrderStatus(models.TextChoices):
     UNFULFILLABLE = "UNFULFILLABLE", _("Unfulfillable")
 
 
+_STATUS_LABELS = dict(AmazonOrderStatus.choices)
+
+
 class AmazonOrder(models.Model):
     class FulfilledBy(models.TextChoices):
         MERCHANT = "MERCHANT", _("Merchant")
@@ -116,7 +128,7 @@ class AmazonOrder(models.Model):
     store = models.ForeignKey(AmazonStore, on_delete=models.CASCADE, related_name="amazon_orders")
     amazon_order_id = models.CharField(_("Order Number"), max_length=64)
     marketplace_id = models.CharField(_("marketplace"), max_length=32, blank=True)
-    status = models.CharField(_("Status"), max_length=32, choices=AmazonOrderStatus.choices, db_index=True)
+    status = models.CharField(_("Status"), max_length=32, choices=AmazonOrderStatus.choices)
     fulfilled_by = models.CharField(_("fulfillment channel"), max_length=16, choices=FulfilledBy.choices)
     ship_service_level = models.CharField(_("ship service level"), max_length=128, blank=True)
     purchase_date = models.DateTimeField(_("Purchase Date"), db_index=True)
@@ -126,11 +138,11 @@ class AmazonOrder(models.Model):
     is_business = models.BooleanField(_("business order"), default=False)
     is_premium = models.BooleanField(_("premium order"), default=False)
 
-    buyer_name = models.CharField(_("Buyer's Name"), max_length=255, blank=True, db_index=True)
+    buyer_name = models.CharField(_("Buyer's Name"), max_length=255, blank=True)
     buyer_email = models.CharField(_("buyer email"), max_length=255, blank=True)
     buyer_company = models.CharField(_("buyer company"), max_length=255, blank=True)
     # The shipping address as Amazon sent it, edited here only when staff correct it.
-    shipping_address = models.JSONField(_("shipping address"), default=dict, blank=True)
+    shipping_address = PayloadField(_("shipping address"), default=dict, blank=True)
     # Set when staff correct the address here; later imports then keep their correction.
     shipping_address_edited_at = models.DateTimeField(null=True, blank=True)
 
@@ -139,7 +151,7 @@ class AmazonOrder(models.Model):
     items_shipped = models.PositiveIntegerField(default=0)
     items_unshipped = models.PositiveIntegerField(default=0)
     # Amazon's packages (carrier, tracking number, ship date, items), as last read from Amazon.
-    packages = models.JSONField(_("tracking"), default=list, blank=True)
+    packages = PayloadField(_("tracking"), default=list, blank=True)
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=255, blank=True)
 
     commerce_order = models.OneToOneField(
@@ -151,7 +163,7 @@ class AmazonOrder(models.Model):
     import_attempts = models.PositiveIntegerField(default=0)
     # Amazon sent this order in a shape we could not read: the next run fetches it again by id.
     needs_refetch = models.BooleanField(default=False)
-    raw = models.JSONField(default=dict, blank=True)
+    raw = PayloadField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -165,6 +177,12 @@ class AmazonOrder(models.Model):
         indexes = [
             models.Index(fields=["store", "-purchase_date"], name="amazon_order_store_purchase"),
             models.Index(fields=["amazon_order_id"], name="amazon_order_number"),
+            # The All Orders grid's sorts, each ending in its id tie-breaker so a page is read straight from the index
+            # (either direction); (status, id) also counts a status filter index-only. Its keyword filters (contains)
+            # use trigram indexes on PostgreSQL: migration 0005.
+            models.Index(fields=["status", "id"], name="amazon_order_grid_status"),
+            models.Index(fields=["buyer_name", "id"], name="amazon_order_grid_buyer"),
+            models.Index(fields=["grand_total", "id"], name="amazon_order_grid_total"),
             models.Index(fields=["store"], condition=~Q(import_error=""), name="amazon_order_failed_import"),
             # The Amazon store dashboard's orders to ship, most urgent first, straight from the index.
             models.Index(
@@ -176,6 +194,10 @@ class AmazonOrder(models.Model):
 
     def __str__(self) -> str:
         return self.amazon_order_id
+
+    def get_status_display(self) -> str:
+        # Replaces Django's generated one, which rebuilds the choices dict on every call (grids call it per row).
+        return _STATUS_LABELS.get(self.status, self.status)
 
     @property
     def can_cancel(self) -> bool:

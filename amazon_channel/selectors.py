@@ -44,8 +44,29 @@ def store_list() -> QuerySet[AmazonStore]:
     )
 
 
+# What the All Orders grid shows of each row (and of its store and Commerce order): loading only these keeps the raw
+# payload, the addresses and the store's encrypted credentials (decrypted per row otherwise) out of every page.
+GRID_ROW_FIELDS = (
+    "id",
+    "amazon_order_id",
+    "purchase_date",
+    "status",
+    "buyer_name",
+    "grand_total",
+    "currency",
+    "order_notes",
+    "import_error",
+    "store__id",
+    "store__name",
+    "commerce_order__id",
+    "commerce_order__increment_id",
+)
+
+
 def amazon_orders(*, filters: AmazonOrderFilters, sort: str = DEFAULT_GRID_SORT) -> QuerySet[AmazonOrder]:
-    qs = AmazonOrder.objects.select_related("store", "commerce_order").defer("raw")
+    """The grid's filtered, sorted set. Paginate it with `grid_rows` (DeferredRowsPaginator): the filters and the
+    sort then run on the order table alone and only the page's rows are joined and loaded."""
+    qs = AmazonOrder.objects.all()
     if filters.store_id:
         qs = qs.filter(store_id=filters.store_id)
     if filters.purchase_date_from:
@@ -66,12 +87,26 @@ def amazon_orders(*, filters: AmazonOrderFilters, sort: str = DEFAULT_GRID_SORT)
         qs = qs.filter(order_notes__icontains=filters.order_notes.strip())
     if filters.failed_only:
         qs = qs.exclude(import_error="")
+    return qs.order_by(*grid_ordering(sort))
+
+
+def grid_ordering(sort: str) -> list[str]:
     field = sort.lstrip("-")
     if field not in GRID_SORTS:
         sort, field = DEFAULT_GRID_SORT, DEFAULT_GRID_SORT.lstrip("-")
     prefix = "-" if sort.startswith("-") else ""
     # The id tie-breaker keeps pages stable when many orders share a value.
-    return qs.order_by(prefix + GRID_SORTS[field], prefix + "id")
+    return [prefix + GRID_SORTS[field], prefix + "id"]
+
+
+def grid_rows(page_ids: QuerySet, *, sort: str = DEFAULT_GRID_SORT) -> QuerySet[AmazonOrder]:
+    """One page of the grid: the orders whose ids `page_ids` (a sliced subquery) picked, with what the rows show."""
+    return (
+        AmazonOrder.objects.filter(pk__in=page_ids)
+        .select_related("store", "commerce_order")
+        .only(*GRID_ROW_FIELDS)
+        .order_by(*grid_ordering(sort))
+    )
 
 
 def amazon_order_detail(*, pk: int) -> AmazonOrder:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from admin_ui.pagination import CappedPaginator
+from admin_ui.pagination import DeferredRowsPaginator
 
 from . import selectors
 from .forms import (
@@ -211,7 +211,8 @@ def order_grid(request: HttpRequest, store_pk: int | None = None) -> HttpRespons
     sort = request.GET.get("sort") or selectors.DEFAULT_GRID_SORT
     rows = selectors.amazon_orders(filters=form.filters(store_id=store.pk if store else None), sort=sort)
     page_size = _page_size(request.GET.get("page_size"))
-    page = CappedPaginator(rows, page_size).get_page(request.GET.get("page"))
+    paginator = DeferredRowsPaginator(rows, page_size, load_rows=lambda ids: selectors.grid_rows(ids, sort=sort))
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()

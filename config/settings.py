@@ -166,6 +166,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A broker (Redis) outage or restart must not need a person. Celery's default gives up reconnecting after 100 attempts
+# (about 45 minutes) and the worker exits; None = keep trying, the worker resumes whenever Redis is back. Tasks running
+# when the connection drops finish (their work is in the database; a re-run is a no-op) instead of being cancelled,
+# which Celery 6 will make the default (a cancelled push would stay claimed until its lease runs out).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Email ---------------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import ZERO, Order, OrderItem, OrderState, Store
 from orders.selectors import awaiting_invoice_condition, awaiting_shipment_condition
+
+logger = logging.getLogger(__name__)
 
 NOT_CANCELED = ~Q(state=OrderState.CANCELED)
 
@@ -307,10 +310,17 @@ def dashboard_figures(period: Range, *, now: datetime | None = None) -> Figures:
     if seconds <= 0:
         return compute()
     key = figures_cache_key(period)
-    figures = cache.get(key)
+    try:
+        figures = cache.get(key)
+    except Exception as exc:  # the cache (Redis) is down or restarting: slower figures beat an error page
+        logger.warning("dashboard cache unavailable (%s); computing the figures", exc)
+        return compute()
     if figures is None:
         figures = compute()
-        cache.set(key, figures, seconds)
+        try:
+            cache.set(key, figures, seconds)
+        except Exception as exc:  # went down between the two calls: the next view computes them again
+            logger.warning("dashboard cache unavailable (%s); figures not cached", exc)
     return figures
 
 

@@ -14,6 +14,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from admin_ui.reversing import reverse_int
+
 from . import amazon_selectors, charts, selectors
 
 staff_required = staff_member_required(login_url="login")
@@ -22,7 +24,7 @@ LIST_LIMIT = 20  # rows shown in each list of the Amazon store dashboard; the he
 
 def order_url(order_id: int) -> str:
     try:
-        return reverse("orders:order_view", args=[order_id])
+        return reverse_int("orders:order_view", order_id)  # once a row on the dashboards: the cheap reverse
     except NoReverseMatch:  # the order pages are not installed: Django's admin page of the order
         return reverse("admin:orders_order_change", args=[order_id])
 
@@ -92,18 +94,22 @@ def amazon_store(request: HttpRequest, store_id: int) -> HttpResponse:
     failed_imports = amazon_selectors.failed_imports(store=store)
     in_flight = amazon_selectors.updates_in_flight(store=store)
     failed_updates = amazon_selectors.failed_updates(store=store)
+    counts = amazon_selectors.list_counts(
+        store=store,
+        awaiting_count=awaiting,
+        failed_imports_count=failed_imports,
+        in_flight_count=in_flight,
+        failed_updates_count=failed_updates,
+    )
     context = {
         **_amazon_status_context(store, now),
+        **counts,
         "revenue": amazon_selectors.amazon_revenue(store=store, now=now),
         "recent_orders": amazon_selectors.recent_amazon_orders(store=store),
         "awaiting": awaiting[:LIST_LIMIT],
-        "awaiting_count": awaiting.count(),
         "failed_imports": failed_imports[:LIST_LIMIT],
-        "failed_imports_count": failed_imports.count(),
         "in_flight": in_flight[:LIST_LIMIT],
-        "in_flight_count": in_flight.count(),
         "failed_updates": failed_updates[:LIST_LIMIT],
-        "failed_updates_count": failed_updates.count(),
     }
     return render(request, "dashboard/amazon_store.html", context)
 

@@ -18,21 +18,23 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from orders import rules
+from orders.bulk import insert_rows, upsert_rows
 from orders.models import Customer, Order, OrderState, ShipmentTrack
 from orders.services import (
     NewAddress,
@@ -249,13 +251,7 @@ def _import_window(
         )
     # Amazon's default window end, should a response not say which it used.
     fallback_end = now - timedelta(minutes=2)
-    while True:
-        page = client.search_orders(
-            last_updated_after=after,
-            marketplace_ids=[store.marketplace_id],
-            max_results_per_page=PAGE_SIZE,
-            pagination_token=page_token,
-        )
+    for page in _search_pages(client, after=after, marketplace_id=store.marketplace_id, page_token=page_token):
         window_end = window_end or page.last_updated_before
         with transaction.atomic():
             _renew_lease(store.pk, lease)
@@ -270,9 +266,6 @@ def _import_window(
         result.pages += 1
         if progress is not None:
             progress(result)
-        if not page.next_token:
-            break
-        page_token = page.next_token
     cursor = window_end or fallback_end
     with transaction.atomic():
         _renew_lease(store.pk, lease)
@@ -284,6 +277,49 @@ def _import_window(
             sync_window_end=None,
         )
     result.cursor = cursor
+
+
+def _search_pages(client, *, after: datetime, marketplace_id: str, page_token: str | None) -> Iterator:
+    """searchOrders pages in order. While a page is being written, the next one is already being fetched in a
+    background thread (Amazon's answer and the database's work overlap); only HTTP happens in that thread: its
+    failed exchanges are reported to the communication log from this thread, and a page is used only once every
+    page before it is committed. A client that can't defer its error reports (a test fake) is called in turn."""
+
+    def fetch(token: str | None):
+        return client.search_orders(
+            last_updated_after=after,
+            marketplace_ids=[marketplace_id],
+            max_results_per_page=PAGE_SIZE,
+            pagination_token=token,
+        )
+
+    if not hasattr(client, "errors_deferred"):
+        while True:
+            page = fetch(page_token)
+            yield page
+            if not page.next_token:
+                return
+            page_token = page.next_token
+
+    def fetch_in_background(token: str | None):
+        with client.errors_deferred() as notes:
+            try:
+                return fetch(token), notes, None
+            except Exception as exc:  # raised again in the importing thread, after its errors are logged
+                return None, notes, exc
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="amazon-import-prefetch") as pool:
+        upcoming = pool.submit(fetch_in_background, page_token)
+        while True:
+            page, notes, exc = upcoming.result()
+            client.report_errors(notes)
+            if exc is not None:
+                raise exc
+            if page.next_token:
+                upcoming = pool.submit(fetch_in_background, page.next_token)
+            yield page
+            if not page.next_token:
+                return
 
 
 # --- One page --------------------------------------------------------------------------------------------------------
@@ -392,33 +428,6 @@ def process_orders(*, store: AmazonStore, orders: Iterable, actor, result: Impor
         _record_unreadable(store=store, bad_orders=bad, result=result)
     if not rows:
         return []
-    AmazonOrder.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["store", "amazon_order_id"],
-        update_fields=ORDER_FIELDS_FROM_AMAZON,
-    )
-    if any(row.pk is None for row in rows):  # databases that don't return ids from an upsert
-        ids = dict(
-            AmazonOrder.objects.filter(store=store, amazon_order_id__in=[r.amazon_order_id for r in rows]).values_list(
-                "amazon_order_id", "id"
-            )
-        )
-        for row in rows:
-            row.pk = row.id = ids[row.amazon_order_id]
-    items: list[AmazonOrderItem] = []
-    for row in rows:
-        for item in items_of[row.amazon_order_id]:
-            item.amazon_order_id = row.pk
-            items.append(item)
-    if items:
-        AmazonOrderItem.objects.bulk_create(
-            items,
-            update_conflicts=True,
-            unique_fields=["amazon_order", "order_item_id"],
-            update_fields=ITEM_FIELDS_FROM_AMAZON,
-        )
-    status_changes = []
     for before, row in changes:
         # Carry over what the upsert does not touch, for the steps below.
         if before is not None:
@@ -429,18 +438,75 @@ def process_orders(*, store: AmazonStore, orders: Iterable, actor, result: Impor
             result.amazon_orders_updated += 1
         else:
             result.amazon_orders_created += 1
-        if before is None or before.status != row.status:
-            status_changes.append(
-                AmazonOrderStatusChange(
-                    amazon_order_id=row.pk,
-                    from_status=before.status if before is not None else "",
-                    to_status=row.status,
-                    amazon_updated_at=row.amazon_updated_at,
-                )
-            )
-    AmazonOrderStatusChange.objects.bulk_create(status_changes)
-    apply_to_commerce(store=store, rows=rows, items_of=items_of, actor=actor, result=result)
+    # Orders seen for the first time get their Commerce orders before their own rows are written, so each is
+    # inserted once, already linked: writing the link afterwards rewrote the row and all 15 of its index entries.
+    new = [row for before, row in changes if before is None]
+    outcome = apply_to_commerce(store=store, rows=new, items_of=items_of, actor=actor, result=result, save=False)
+    upserted = _save_amazon_orders(store, changes, items_of)
+    status_changes = [
+        AmazonOrderStatusChange(
+            amazon_order_id=row.pk,
+            from_status=before.status if before is not None else "",
+            to_status=row.status,
+            amazon_updated_at=row.amazon_updated_at,
+        )
+        for before, row in changes
+        if before is None or before.status != row.status
+    ]
+    insert_rows(AmazonOrderStatusChange, status_changes)
+    known = [row for before, row in changes if before is not None]
+    touched = apply_to_commerce(store=store, rows=known, items_of=items_of, actor=actor, result=result, save=False)
+    # New rows that went through the upsert (stored meanwhile by someone else) did not get their link written.
+    linked_here = {id(row) for row in outcome}
+    _save_import_outcome(touched + [row for row in upserted if id(row) in linked_here])
     return rows
+
+
+def _save_amazon_orders(
+    store: AmazonStore, changes: list[tuple[AmazonOrder | None, AmazonOrder]], items_of: dict[str, list]
+) -> list[AmazonOrder]:
+    """Write the page's Amazon orders and their items, setting the rows' ids.
+
+    Orders seen for the first time (most of a page) are plainly inserted, half the database's work of an upsert
+    on this 13-index table; if one of them was stored meanwhile (a *Recover order*, a worker whose lease ran out),
+    the insert fails as a whole and the page is upserted instead, so the unique constraint still decides."""
+    new = [row for before, row in changes if before is None]
+    known = [row for before, row in changes if before is not None]
+    upserted: list[AmazonOrder] = []
+    if new:
+        try:
+            with transaction.atomic():
+                insert_rows(AmazonOrder, new)
+        except IntegrityError:
+            for row in new:
+                row.pk = None
+            known, new, upserted = known + new, [], new
+    upsert_rows(AmazonOrder, known, unique_fields=["store", "amazon_order_id"], update_fields=ORDER_FIELDS_FROM_AMAZON)
+    rows = new + known
+    if any(row.pk is None for row in rows):  # databases that don't return ids from a bulk insert or an upsert
+        ids = dict(
+            AmazonOrder.objects.filter(store=store, amazon_order_id__in=[r.amazon_order_id for r in rows]).values_list(
+                "amazon_order_id", "id"
+            )
+        )
+        for row in rows:
+            row.pk = row.id = ids[row.amazon_order_id]
+    for group, write in ((new, "insert"), (known, "upsert")):
+        items: list[AmazonOrderItem] = []
+        for row in group:
+            for item in items_of[row.amazon_order_id]:
+                item.amazon_order_id = row.pk
+                items.append(item)
+        if write == "insert":
+            insert_rows(AmazonOrderItem, items)
+        else:
+            upsert_rows(
+                AmazonOrderItem,
+                items,
+                unique_fields=["amazon_order", "order_item_id"],
+                update_fields=ITEM_FIELDS_FROM_AMAZON,
+            )
+    return upserted
 
 
 def apply_to_commerce(
@@ -450,9 +516,11 @@ def apply_to_commerce(
     items_of: dict[str, list[AmazonOrderItem]],
     actor,
     result: ImportResult,
-) -> None:
-    """Create the Commerce orders that became importable, then apply Amazon's cancels and shipments to them."""
-    touched: dict[int, AmazonOrder] = {}
+    save: bool = True,
+) -> list[AmazonOrder]:
+    """Create the Commerce orders that became importable, then apply Amazon's cancels and shipments to them.
+    Returns the rows whose link, notes or error changed; with `save` those four fields are written here."""
+    touched: dict[int, AmazonOrder] = {}  # by id(): rows not yet written have no pk
     to_create = [
         row
         for row in rows
@@ -468,17 +536,42 @@ def apply_to_commerce(
             and not is_importable(status=row.status, fulfilled_by=row.fulfilled_by)
         ):
             row.import_error = ""
-            touched[row.pk] = row
+            touched[id(row)] = row
     if to_create:
         _create_commerce_orders(store=store, rows=to_create, items_of=items_of, actor=actor, result=result)
-        touched.update({row.pk: row for row in to_create})
+        touched.update({id(row): row for row in to_create})
     linked = [row for row in rows if row.commerce_order_id]
     if linked:
         touched.update(_reconcile(rows=linked, items_of=items_of, actor=actor, result=result))
-    if touched:
-        AmazonOrder.objects.bulk_update(
-            list(touched.values()), ["commerce_order", "order_notes", "import_error", "import_attempts"], batch_size=500
+    if save:
+        _save_import_outcome(list(touched.values()))
+    return list(touched.values())
+
+
+def _save_import_outcome(rows: list[AmazonOrder]) -> None:
+    """Write the four fields the import sets after the upsert (Commerce order, notes, error, attempts) in one
+    UPDATE ... FROM a VALUES list. Django's bulk_update builds a CASE WHEN per field and row in Python: 150 ms a
+    page of 100 orders, as much as writing the Commerce orders themselves."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(AmazonOrder._meta.db_table)
+    for start in range(0, len(rows), 500):
+        batch = rows[start : start + 500]
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+        params: list = []
+        for row in batch:
+            params += [row.pk, row.commerce_order_id, row.order_notes, row.import_error, row.import_attempts]
+        # Only the model's table name and placeholders are formatted in; every value is a parameter.
+        sql = (
+            f"WITH outcome (id, commerce_order_id, order_notes, import_error, import_attempts) AS "  # noqa: S608
+            f"(VALUES {values}) "
+            f"UPDATE {table} SET commerce_order_id = CAST(outcome.commerce_order_id AS bigint), "
+            f"order_notes = CAST(outcome.order_notes AS text), import_error = CAST(outcome.import_error AS text), "
+            f"import_attempts = CAST(outcome.import_attempts AS integer) "
+            f"FROM outcome WHERE {table}.id = CAST(outcome.id AS bigint)"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _create_commerce_orders(
@@ -556,6 +649,18 @@ def _fail(store: AmazonStore, row: AmazonOrder, reason: str, result: ImportResul
 # --- Building the Commerce order -------------------------------------------------------------------------------------
 
 
+def _fulfilled_by_label(value: str) -> str:
+    # get_FOO_display resolves a lazy translation per call: 13 ms for a page of 100 orders; once per language here.
+    key = (translation.get_language(), value)
+    label = _FULFILLED_BY_LABELS.get(key)
+    if label is None:
+        label = _FULFILLED_BY_LABELS[key] = str(dict(AmazonOrder.FulfilledBy.choices).get(value, value))
+    return label
+
+
+_FULFILLED_BY_LABELS: dict[tuple[str | None, str], str] = {}
+
+
 def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonOrderItem]) -> NewOrder:
     """The Commerce order for an Amazon order, per the store's settings. Missing buyer data (Amazon withholds it,
     e.g. for Amazon-fulfilled orders) never blocks the import: it falls back and says so on the order."""
@@ -618,7 +723,7 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
     level = row.ship_service_level or _("Standard")
     comment = _("Imported from Amazon: order %(number)s (%(channel)s, marketplace %(marketplace)s).") % {
         "number": row.amazon_order_id,
-        "channel": row.get_fulfilled_by_display(),
+        "channel": _fulfilled_by_label(row.fulfilled_by),
         "marketplace": row.marketplace_id or store.marketplace_id,
     }
     return NewOrder(
@@ -726,7 +831,7 @@ def _reconcile(
             }
         if note:
             row.order_notes = note
-            touched[row.pk] = row
+            touched[id(row)] = row
     return touched
 
 

@@ -11,8 +11,10 @@ import gzip
 import logging
 import random
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -146,6 +148,7 @@ class SpApiClient:
         self._limiter = rate_limiter if rate_limiter is not None else build_rate_limiter()
         self._sleep = sleep
         self._on_error = on_error
+        self._deferred = threading.local()
         self._clock = clock
         self._tokens = token_cache if token_cache is not None else auth.TOKENS
         self._token_key = auth.cache_key(config.lwa_endpoint, config.client_id, config.refresh_token)
@@ -170,7 +173,27 @@ class SpApiClient:
     def _url(self, path: str) -> str:
         return urljoin(self.config.endpoint.rstrip("/") + "/", path.lstrip("/"))
 
+    @contextmanager
+    def errors_deferred(self) -> Iterator[list[tuple[str, SpApiError]]]:
+        """In this thread, failed exchanges are collected instead of reported to `on_error` (which writes the
+        communication log to the database): a page fetched in a background thread hands them to the thread that
+        owns the database connection, which reports them with `report_errors`."""
+        notes: list[tuple[str, SpApiError]] = []
+        self._deferred.notes = notes
+        try:
+            yield notes
+        finally:
+            self._deferred.notes = None
+
+    def report_errors(self, notes: list[tuple[str, SpApiError]]) -> None:
+        for operation, error in notes:
+            self._notify(operation, error)
+
     def _notify(self, operation: str, error: SpApiError) -> None:
+        deferred = getattr(self._deferred, "notes", None)
+        if deferred is not None:
+            deferred.append((operation, error))
+            return
         logger.info("SP-API %s failed: %s", operation, error)
         if self._on_error is None:
             return

@@ -1,6 +1,8 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from admin_ui.reversing import reverse_int
+
 register = template.Library()
 
 # The Commerce order view's URL name (owned by the orders UI); tried in order so this page never breaks on a rename.
@@ -15,6 +17,12 @@ def commerce_order_url(order_id: int) -> str:
         except NoReverseMatch:
             continue
     return reverse("orders:order_grid") + f"?q={order_id}"
+
+
+@register.filter
+def amazon_order_url(pk: int) -> str:
+    """The Amazon Order Details page of a grid row (reversed once per page, not once a row)."""
+    return reverse_int("amazon_channel:order_detail", pk)
 
 
 @register.inclusion_tag("amazon_channel/_failed_banner.html")

@@ -256,3 +256,35 @@ def test_an_order_the_database_cant_hold_is_set_aside_and_the_page_imports(amazo
     assert row.needs_refetch and "can't be stored" in row.import_error and why in row.import_error
     assert not row.items.exists()
     assert CommunicationLog.objects.filter(amazon_order_id=odd.order_id, code="UnreadableOrder").exists()
+
+
+def test_an_amazon_order_stored_meanwhile_is_updated_not_inserted_twice(amazon_store, fake, monkeypatch):
+    """New Amazon orders are inserted plainly; if one of them was stored in between (a *Recover order* of it
+    committed first), the page falls back to an upsert: still one Amazon order row and one Commerce order each."""
+    fake.orders = [amazon_order() for _ in range(5)]
+    real_insert = importing.insert_rows
+    recovered: list[str] = []
+
+    def insert_after_a_recover(model, objs):
+        if model is AmazonOrder and not recovered:
+            recovered.append(fake.orders[2].order_id)
+            importing.process_orders(
+                store=amazon_store,
+                orders=[fake.orders[2]],
+                actor=None,
+                result=importing.ImportResult(store_id=amazon_store.pk),
+            )
+        return real_insert(model, objs)
+
+    monkeypatch.setattr(importing, "insert_rows", insert_after_a_recover)
+
+    result = import_orders(store=amazon_store)
+
+    assert result.ok and recovered
+    rows = AmazonOrder.objects.filter(store=amazon_store)
+    assert rows.count() == 5 and all(row.commerce_order_id for row in rows)
+    assert Order.objects.filter(channel="amazon").count() == 5
+    assert all(
+        row.items.count() == len(o.items)
+        for row, o in zip(rows.order_by("amazon_order_id"), sorted(fake.orders, key=lambda o: o.order_id))
+    )

@@ -313,6 +313,33 @@ def test_grid_sorts_and_pages_over_the_whole_set(admin_user_client, amazon_store
     assert admin_user_client.get(url, {"sort": "raw"}).status_code == 200  # unknown sort: the default
 
 
+def test_grid_pages_of_a_filtered_sorted_set_show_each_rows_store_and_commerce_order(admin_user_client, amazon_store):
+    # The page's rows are picked by id first and loaded after: ties, filters and deep pages must still come out
+    # exactly as the sort says, with what each row shows (store, Commerce order, status label, link).
+    now = timezone.now()
+    orders = [
+        amazon_order(
+            purchased=now - timedelta(hours=n),
+            status="SHIPPED" if n % 3 else "UNSHIPPED",
+            items=[amazon_item(unit_price=f"{10 + n % 4}.00")],
+        )
+        for n in range(40)
+    ]
+    imported(amazon_store, *orders)
+    shipped = AmazonOrder.objects.filter(status="SHIPPED").select_related("commerce_order")
+    expected = sorted(shipped, key=lambda r: (-r.grand_total, -r.pk))  # -grand_total, then -id on ties
+    url = reverse("amazon_channel:order_grid")
+    page = admin_user_client.get(url, {"status": "SHIPPED", "sort": "-grand_total", "page_size": 20, "page": 1})
+    second = admin_user_client.get(url, {"status": "SHIPPED", "sort": "-grand_total", "page_size": 20, "page": 2})
+    assert [r.pk for r in page.context["page"]] + [r.pk for r in second.context["page"]] == [r.pk for r in expected]
+    assert second.context["page"].paginator.count == len(expected) == 26 and len(second.context["page"]) == 6
+    html = page.content.decode()
+    first = expected[0]
+    row = html.split(f'<tr data-order="{first.amazon_order_id}">', 1)[1].split("</tr>", 1)[0]
+    assert reverse("amazon_channel:order_detail", args=[first.pk]) in row
+    assert f"#{first.commerce_order.increment_id}" in row and amazon_store.name in row and "Shipped" in row
+
+
 def test_grid_query_count_does_not_grow_with_rows(admin_user_client, amazon_store):
     url = reverse("amazon_channel:order_grid")
     imported(amazon_store, *[amazon_order() for _ in range(3)])

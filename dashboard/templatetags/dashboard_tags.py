@@ -8,6 +8,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import NoReverseMatch, reverse
 
+from admin_ui.reversing import reverse_int
 from dashboard import views
 
 register = template.Library()
@@ -43,6 +44,8 @@ def get_label(labels: dict, key: str) -> str:
 def url_or_empty(name: str, *args) -> str:
     """The URL, or "" while the page it names is not installed (the template then shows plain text)."""
     try:
+        if len(args) == 1 and isinstance(args[0], int):
+            return reverse_int(name, args[0])  # a row's link: reversed once, not once a row
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""

@@ -172,6 +172,33 @@ def test_query_count_does_not_grow_with_orders(staff_client):
     assert len(few) == len(many) <= 14, [q["sql"][:80] for q in many.captured_queries]
 
 
+def test_revenue_is_recomputed_at_most_once_per_cache_window_per_store(staff_client, settings):
+    from django.core.cache import cache
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    store, other = AmazonStoreFactory(), AmazonStoreFactory()
+    for s in (store, other):
+        cache.delete(amazon_selectors.amazon_revenue_cache_key(s.pk))
+    now = timezone.now()
+    AmazonOrderFactory(store=store, grand_total=Decimal("10.00"), purchase_date=now - timedelta(days=1))
+    AmazonOrderFactory(store=other, grand_total=Decimal("99.00"), purchase_date=now - timedelta(days=1))
+    with CaptureQueriesContext(connection) as cold:
+        assert re.search(r'data-testid="revenue-7d">\$10\.00<', page_of(staff_client, store))
+    late = AmazonOrderFactory(
+        store=store, grand_total=Decimal("5.00"), purchase_date=now - timedelta(hours=1), latest_ship_date=now
+    )
+    with CaptureQueriesContext(connection) as warm:
+        page = page_of(staff_client, store)
+    # Within the window the revenue is the one computed (its aggregate query skipped)...
+    assert re.search(r'data-testid="revenue-7d">\$10\.00<', page)
+    assert len(warm.captured_queries) == len(cold.captured_queries) - 1
+    # ...the lists and counts stay live, and each store has its own figures.
+    assert late.amazon_order_id in page and re.search(r'data-testid="awaiting-count">2<', page)
+    assert re.search(r'data-testid="revenue-7d">\$99\.00<', page_of(staff_client, other))
+    cache.delete(amazon_selectors.amazon_revenue_cache_key(store.pk))
+    assert re.search(r'data-testid="revenue-7d">\$15\.00<', page_of(staff_client, store))
+
+
 def test_unknown_store_is_404(staff_client):
     assert staff_client.get(reverse("dashboard:amazon_store", args=[999])).status_code == 404
 

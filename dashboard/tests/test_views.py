@@ -183,3 +183,25 @@ def test_heavy_figures_are_recomputed_at_most_once_per_cache_window(staff_client
     assert "AMZLATE-0000000-1" in page
     cache.delete(key)
     assert re.search(r'data-testid="lifetime-sales">\$150\.00<', text(staff_client.get(url)))
+
+
+def test_the_dashboard_shows_fresh_figures_while_its_cache_server_is_down(staff_client, settings, caplog):
+    """Redis (the figures' cache) down or restarting: the dashboard computes the figures itself instead of failing,
+    and says so in the log; once the cache is back it is used again."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: every connection is refused, as with Redis down
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": f"redis://127.0.0.1:{dead}/0"}
+    }
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    place_orders(1, price="100.00")
+    url = reverse("dashboard:index") + "?range=24h"
+
+    response = staff_client.get(url)
+
+    assert response.status_code == 200
+    assert re.search(r'data-testid="lifetime-sales">\$100\.00<', text(response))
+    assert any("cache unavailable" in record.getMessage() for record in caplog.records)

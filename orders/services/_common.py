@@ -6,8 +6,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from .. import rules
@@ -96,12 +95,26 @@ def next_increment_ids(store: Store, kind: str, count: int = 1) -> list[str]:
 
 
 def move_stock(quantities: dict[str, int]) -> None:
-    """Add (positive) or take (negative) salable quantity per SKU in one statement; unknown SKUs are ignored."""
-    quantities = {sku: qty for sku, qty in quantities.items() if qty}
+    """Add (positive) or take (negative) salable quantity per SKU in one statement; unknown SKUs are ignored.
+
+    An UPDATE ... FROM a VALUES list rather than a CASE expression: Django builds CASE WHEN in Python per SKU
+    (35 ms for the 250 SKUs of a page of imported orders), the VALUES list costs nothing."""
+    quantities = {sku: qty for sku, qty in sorted(quantities.items()) if qty}
     if not quantities:
         return
-    delta = Case(*(When(sku=sku, then=Value(qty)) for sku, qty in quantities.items()), output_field=IntegerField())
-    Product.objects.filter(sku__in=list(quantities)).update(qty_in_stock=F("qty_in_stock") + delta)
+    table = connection.ops.quote_name(Product._meta.db_table)
+    params: list = []
+    for sku, qty in quantities.items():
+        params += [sku, qty]
+    rows = ", ".join(["(%s, %s)"] * len(quantities))
+    # Only the model's table name and placeholders are formatted in; every value is a parameter.
+    sql = (
+        f"WITH delta (sku, qty) AS (VALUES {rows}) "  # noqa: S608
+        f"UPDATE {table} SET qty_in_stock = qty_in_stock + CAST(delta.qty AS integer) "
+        f"FROM delta WHERE {table}.sku = CAST(delta.sku AS varchar)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def parse_quantities(

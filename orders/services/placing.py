@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import events, rules
+from ..bulk import insert_rows
 from ..models import (
     ZERO,
     Customer,
@@ -191,7 +192,7 @@ def create_orders(
             # State and status are known before the first write, so no second pass over the rows is needed.
             order.state = rules.derive_state(order, lines)
             order.status = new.status or rules.DEFAULT_STATUS[order.state]
-        Order.objects.bulk_create(placed)
+        insert_rows(Order, placed)
 
         addresses, items, comments, stock = [], [], [], defaultdict(int)
         for order, new in zip(placed, orders, strict=True):
@@ -208,8 +209,8 @@ def create_orders(
             for text in [new.comment, *new.extra_comments]:
                 if text:
                     comments.append(OrderComment(order=order, comment=text, status=order.status, created_by=user))
-        OrderAddress.objects.bulk_create(addresses)
-        OrderItem.objects.bulk_create(items)
+        insert_rows(OrderAddress, addresses)
+        insert_rows(OrderItem, items)
         move_stock(dict(stock))
 
         if invoice_offline:
@@ -228,7 +229,7 @@ def create_orders(
                         created_by=user,
                     )
                 )
-        OrderComment.objects.bulk_create(comments)
+        insert_rows(OrderComment, comments)
         for order in placed:
             events.announce(events.OrderPlaced(order_id=order.pk, actor_id=actor_id(actor), origin=origin))
         return placed
@@ -268,6 +269,6 @@ def _invoice_in_full(placed: list[Order], items_of: dict[int, list[OrderItem]], 
                         discount_amount=item.discount_amount,
                     )
                 )
-    Invoice.objects.bulk_create(invoices)
-    InvoiceItem.objects.bulk_create(invoice_items)
+    insert_rows(Invoice, invoices)
+    insert_rows(InvoiceItem, invoice_items)
     return invoices

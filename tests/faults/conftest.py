@@ -1,5 +1,5 @@
-"""Fixtures of the fault-injection suite, and its figures (faults injected, orders, updates, duplicates, losses)
-printed in the terminal summary so they show in CI's log (they travel as `record_property`, so `-n 2` keeps them)."""
+"""Fixtures of the fault-injection suite; its figures (faults injected, orders, updates, duplicates, losses) are
+printed by tests/faults/figures.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from amazon_channel.models import AmazonStore
 from amazon_channel.services import communication, importing
 from amazon_channel.tests.factories import AmazonStoreFactory
 
-FIGURES_PROPERTY = "fault_figures"
+from .figures import FIGURES_PROPERTY
 
 
 class NoPacing:
@@ -78,18 +78,15 @@ def ledger_faults(sandbox, operation: str | None = None) -> int:
     return sum(1 for entry in sandbox.control.ledger(operation) if entry.get("fault"))
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    rows = []
-    for key in ("passed", "failed", "error"):
-        for report in terminalreporter.stats.get(key, []):
-            if getattr(report, "when", "call") != "call":
-                continue
-            for name, value in getattr(report, "user_properties", ()):
-                if name == FIGURES_PROPERTY:
-                    rows.append((report.nodeid, report.outcome, value))
-    if not rows:
-        return
-    terminalreporter.section("fault-injection figures")
-    for nodeid, outcome, value in sorted(rows):
-        counts = ", ".join(f"{k}={v}" for k, v in json.loads(value).items())
-        terminalreporter.write_line(f"{nodeid.split('::', 1)[-1]} [{outcome}]: {counts}")
+@pytest.fixture
+def private_redis(redis_server_binary, tmp_path):
+    """A Redis of this test's own (never the shared one on 6379, which other sessions use): `kill()`, `shutdown()`,
+    `start()` again on the same port. Always stopped at the end, whatever the test did."""
+    from .helpers import PrivateRedis
+
+    server = PrivateRedis(redis_server_binary, tmp_path / "redis")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()

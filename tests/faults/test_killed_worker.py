@@ -12,10 +12,8 @@ import sys
 import time
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from amazon_channel.models import AmazonStore, OutboundUpdate
@@ -25,10 +23,9 @@ from amazon_channel.tests.push_helpers import amazon_order_from_sandbox, make_st
 from orders.models import OrderComment
 
 from .conftest import ledger_faults
-from .helpers import US, commerce_tally
+from .helpers import ROOT, US, commerce_tally, worker_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.postgres]
-ROOT = Path(__file__).resolve().parents[2]
 State = OutboundUpdate.State
 
 PUSH_WORKER = """
@@ -38,22 +35,6 @@ from amazon_channel.services import outbox
 for update_id in outbox.due_shipment_updates():
     outbox.deliver_update(update_id=update_id)
 """
-
-
-def worker_env(sandbox) -> dict[str, str]:
-    """The subprocess sees the test database (not the dev one) and the sandbox as Amazon."""
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # in-process pacing: no shared state to leak
-    env.update(
-        DATABASE_URL=f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        DJANGO_SETTINGS_MODULE="config.settings_test",
-        SELLER_CENTRAL_SANDBOX_URL=sandbox.url,
-        SPAPI_ENDPOINT_NA=sandbox.url,
-        LWA_ENDPOINT=sandbox.lwa_endpoint,
-        PYTHONPATH=str(ROOT),
-    )
-    return env
 
 
 def start(args: list[str], sandbox) -> subprocess.Popen:

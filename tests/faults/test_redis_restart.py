@@ -3,7 +3,10 @@ back the pacing is shared through Redis again and keeps Amazon's quota.
 
 A restart is simulated (CONFIG / DEBUG RESTART are not available): FLUSHDB of this suite's own Redis database (9)
 loses the buckets, and killing this database's client connections drops the sockets the limiter holds. Only db 9's
-connections are killed (`CLIENT KILL ID` for each client on db 9), never other sessions' clients or databases."""
+connections are killed (`CLIENT KILL ID` for each client on db 9), never other sessions' clients or databases.
+A real restart (a private redis-server killed and started again, under a real worker and beat) is
+test_redis_killed_mid_run.py; these two keep what it cannot see: exact pacing across restarts, and that a publisher
+puts each message in the queue once after a restart."""
 
 from __future__ import annotations
 

@@ -1,0 +1,107 @@
+"""insert_rows writes exactly what bulk_create writes (PostgreSQL's COPY path), sets the primary keys, raises
+Django's IntegrityError on a duplicate and shows up in the query log like any other query."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
+
+from orders.bulk import insert_rows
+from orders.models import Order, OrderComment, OrderItem, OrderState
+from orders.tests.factories import StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def orders(store, prefix: str) -> list[Order]:
+    placed = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    return [
+        Order(
+            increment_id=f"{prefix}{n}",
+            store=store,
+            channel="amazon",
+            external_order_number=f"{prefix}-AMZ-{n}",
+            state=OrderState.PROCESSING,  # a TextChoices member: written by value, not by name
+            status="processing",
+            customer_email="o'brien@example.com",
+            customer_first_name='Zoë \\ "Quoted"\ttab',
+            billing_name="Line\nbreak",
+            subtotal=Decimal("10.10"),
+            grand_total=Decimal("12.34"),
+            base_grand_total=Decimal("12.34"),
+            created_at=placed,
+        )
+        for n in range(3)
+    ]
+
+
+def columns(obj) -> dict:
+    values = model_to_dict(obj)
+    values.pop("id")
+    return values
+
+
+def both_ways(model, make) -> tuple[list, list]:
+    """The same objects inserted by bulk_create and by insert_rows, read back from the database."""
+    by_django, by_copy = make("D"), make("C")
+    model.objects.bulk_create(by_django)
+    insert_rows(model, by_copy)
+    assert all(obj.pk for obj in by_copy)
+    return (
+        [columns(model.objects.get(pk=obj.pk)) for obj in by_django],
+        [columns(model.objects.get(pk=obj.pk)) for obj in by_copy],
+    )
+
+
+def without(rows: list[dict], *names: str) -> list[dict]:
+    return [{k: v for k, v in row.items() if k not in names} for row in rows]
+
+
+def test_orders_items_and_comments_are_written_as_bulk_create_writes_them():
+    store = StoreFactory()
+    django_rows, copy_rows = both_ways(Order, lambda prefix: orders(store, prefix))
+    assert without(django_rows, "increment_id", "external_order_number") == without(
+        copy_rows, "increment_id", "external_order_number"
+    )
+    assert [r["state"] for r in copy_rows] == ["processing"] * 3
+
+    order = Order.objects.filter(increment_id__startswith="C").first()
+
+    def items(prefix):
+        # The order is given as an object: its id is taken from it, as bulk_create does.
+        return [
+            OrderItem(order=order, sku=f"{prefix}-SKU-{n}", name="Thing", qty_ordered=2, price=Decimal("9.99"))
+            for n in range(4)
+        ]
+
+    django_rows, copy_rows = both_ways(OrderItem, items)
+    assert without(django_rows, "sku") == without(copy_rows, "sku")
+    assert {r["order"] for r in copy_rows} == {order.pk}
+
+    def comments(prefix):
+        return [OrderComment(order=order, comment=f"{prefix} note {n}", status="processing") for n in range(3)]
+
+    django_rows, copy_rows = both_ways(OrderComment, comments)
+    assert without(django_rows, "comment") == without(copy_rows, "comment")
+    written = OrderComment.objects.filter(comment__startswith="C").order_by("pk")
+    assert all(c.created_at is not None for c in written)  # auto_now_add filled in
+
+
+@pytest.mark.postgres
+def test_a_duplicate_is_djangos_integrity_error_and_the_copy_is_in_the_query_log(postgres_only):
+    store = StoreFactory()
+    insert_rows(Order, orders(store, "A"))
+    again = orders(store, "B")
+    again[2].external_order_number = "A-AMZ-0"  # the same Amazon order twice: the database's unique constraint
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(Order, again)
+    assert not Order.objects.filter(increment_id__startswith="B").exists()
+
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(Order, orders(store, "C"))
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "COPY"]
