@@ -98,6 +98,13 @@ def _str(value: Any) -> str | None:
     return str(value)
 
 
+def _id(value: Any, what: str) -> str:
+    """Amazon's identifiers are strings: a number or a list there is not an id we can match later."""
+    if not isinstance(value, str) or not value.strip():
+        raise ParseError(f"{what} is not an identifier: {value!r}"[:200])
+    return value
+
+
 def _int(value: Any, what: str, *, default: int | None = None) -> int:
     if value is None and default is not None:
         return default
@@ -184,9 +191,7 @@ def parse_order_item(raw: Any, *, index: int = 0) -> types.OrderItem:
     data = _obj(raw, what)
     if not data:
         raise ParseError(f"{what} is empty")
-    order_item_id = _str(data.get("orderItemId"))
-    if not order_item_id:
-        raise ParseError(f"{what} has no orderItemId")
+    order_item_id = _id(data.get("orderItemId"), f"{what}.orderItemId")
     product = _obj(data.get("product"), f"{what}.product")
     price = _obj(product.get("price"), f"{what}.product.price")
     proceeds = _obj(data.get("proceeds"), f"{what}.proceeds")
@@ -274,9 +279,7 @@ def parse_order(raw: Any) -> types.Order:
     """One Order object of Orders v2026-01-01 (searchOrders `orders[]`, getOrder `order`)."""
     if not isinstance(raw, Mapping):
         raise ParseError("order is not an object")
-    order_id = _str(raw.get("orderId"))
-    if not order_id:
-        raise ParseError("order has no orderId")
+    order_id = _id(raw.get("orderId"), "orderId")
     channel = _obj(raw.get("salesChannel"), "salesChannel")
     fulfillment = _obj(raw.get("fulfillment"), "fulfillment")
     ship_by = _obj(fulfillment.get("shipByWindow"), "fulfillment.shipByWindow")
@@ -285,6 +288,10 @@ def parse_order(raw: Any) -> types.Order:
     proceeds = _obj(raw.get("proceeds"), "proceeds")
     programs = [str(p) for p in _list(raw.get("programs"), "programs")]
     raw_items = _list(raw.get("orderItems"), "orderItems")
+    items = [parse_order_item(item, index=i) for i, item in enumerate(raw_items)]
+    item_ids = [item.order_item_id for item in items]
+    if len(set(item_ids)) != len(item_ids):  # which line would a shipment or a refund be for?
+        raise ParseError(f"order {order_id} lists an orderItemId twice")
     return types.Order(
         order_id=order_id,
         marketplace_id=_str(channel.get("marketplaceId")),
@@ -299,7 +306,7 @@ def parse_order(raw: Any) -> types.Order:
         is_premium="PREMIUM" in programs,
         buyer=parse_buyer(raw.get("buyer")),
         recipient=parse_address(recipient.get("deliveryAddress")),
-        items=[parse_order_item(item, index=i) for i, item in enumerate(raw_items)],
+        items=items,
         order_total=parse_money(proceeds.get("grandTotal"), what="proceeds.grandTotal"),
         packages=[parse_package(p, index=i) for i, p in enumerate(_list(raw.get("packages"), "packages"))],
         cancellation=_cancellation(raw_items),
@@ -317,7 +324,10 @@ def parse_order(raw: Any) -> types.Order:
 
 
 def parse_search_orders_response(body: Any) -> types.OrdersPage:
-    """A searchOrders response; raises ParseError only when the top level isn't the model's shape."""
+    """A searchOrders response; raises ParseError only when the envelope isn't the model's shape.
+
+    The envelope is read strictly (the orders inside it tolerantly): a `pagination` or `nextToken` we can't read
+    would otherwise look like the last page and silently end the run before Amazon's last page."""
     if not isinstance(body, Mapping) or not isinstance(body.get("orders"), list):
         raise ParseError("searchOrders response has no `orders` list")
     orders: list[types.Order] = []
@@ -328,15 +338,29 @@ def parse_search_orders_response(body: Any) -> types.OrdersPage:
         except (ParseError, TypeError, ValueError, ArithmeticError) as exc:
             order_id = raw.get("orderId") if isinstance(raw, Mapping) else None
             bad.append(types.BadOrder(order_id=_str(order_id), error=str(exc), raw=raw))
-    pagination = body.get("pagination")
-    next_token = _str(pagination.get("nextToken")) if isinstance(pagination, Mapping) else None
+    next_token = None
+    if "pagination" in body:
+        pagination = body["pagination"]
+        if not isinstance(pagination, Mapping):
+            raise ParseError(f"searchOrders `pagination` is not an object: {pagination!r}"[:200])
+        token = pagination.get("nextToken")
+        if "nextToken" in pagination and not isinstance(token, str):
+            raise ParseError(f"searchOrders `pagination.nextToken` is not a string: {token!r}"[:200])
+        next_token = token or None
     return types.OrdersPage(
         orders=orders,
         next_token=next_token,
-        created_before=parse_optional_datetime(body.get("createdBefore"), what="createdBefore"),
-        last_updated_before=parse_optional_datetime(body.get("lastUpdatedBefore"), what="lastUpdatedBefore"),
+        created_before=_envelope_datetime(body, "createdBefore"),
+        last_updated_before=_envelope_datetime(body, "lastUpdatedBefore"),
         bad_orders=bad,
     )
+
+
+def _envelope_datetime(body: Mapping[str, Any], key: str) -> datetime | None:
+    """A date-time of the envelope: absent is None; present, it must be one (null included)."""
+    if key not in body:
+        return None
+    return parse_datetime(body[key], what=key)
 
 
 def parse_get_order_response(body: Any) -> types.Order:
@@ -345,36 +369,63 @@ def parse_get_order_response(body: Any) -> types.Order:
     return parse_order(body["order"])
 
 
+# The feed processing statuses of Feeds 2021-06-30: an unknown one can't be acted on (done? failed? waiting?).
+FEED_STATUSES = frozenset({"CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE"})
+
+
+def _required_str(body: Mapping[str, Any], key: str, what: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ParseError(f"{what} has no `{key}` string: {value!r}"[:200])
+    return value
+
+
+def _optional_str(body: Mapping[str, Any], key: str, what: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ParseError(f"{what} `{key}` is not a string: {value!r}"[:200])
+    return value or None
+
+
 def parse_feed(body: Any) -> types.Feed:
-    if not isinstance(body, Mapping) or not body.get("feedId") or not body.get("processingStatus"):
+    if not isinstance(body, Mapping):
         raise ParseError("getFeed response is not a Feed")
+    status = _required_str(body, "processingStatus", "getFeed response")
+    if status not in FEED_STATUSES:
+        raise ParseError(f"getFeed response has an unknown processingStatus: {status!r}"[:200])
     return types.Feed(
-        feed_id=str(body["feedId"]),
-        feed_type=str(body.get("feedType") or ""),
-        processing_status=str(body["processingStatus"]),
-        result_feed_document_id=_str(body.get("resultFeedDocumentId")),
+        feed_id=_required_str(body, "feedId", "getFeed response"),
+        feed_type=_optional_str(body, "feedType", "getFeed response") or "",
+        processing_status=status,
+        result_feed_document_id=_optional_str(body, "resultFeedDocumentId", "getFeed response"),
         created_time=parse_optional_datetime(body.get("createdTime"), what="createdTime"),
         processing_end_time=parse_optional_datetime(body.get("processingEndTime"), what="processingEndTime"),
     )
 
 
 def parse_feed_document(body: Any) -> types.FeedDocument:
-    if not isinstance(body, Mapping) or not body.get("feedDocumentId") or not body.get("url"):
+    if not isinstance(body, Mapping):
         raise ParseError("getFeedDocument response is not a FeedDocument")
+    compression = _optional_str(body, "compressionAlgorithm", "getFeedDocument response")
+    if compression is not None and compression.upper() != "GZIP":  # the only one the model knows
+        raise ParseError(f"getFeedDocument response has an unknown compressionAlgorithm: {compression!r}"[:200])
     return types.FeedDocument(
-        feed_document_id=str(body["feedDocumentId"]),
-        url=str(body["url"]),
-        compression_algorithm=_str(body.get("compressionAlgorithm")),
+        feed_document_id=_required_str(body, "feedDocumentId", "getFeedDocument response"),
+        url=_required_str(body, "url", "getFeedDocument response"),
+        compression_algorithm=compression,
     )
 
 
 def parse_feed_document_upload(body: Any) -> types.FeedDocumentUpload:
-    if not isinstance(body, Mapping) or not body.get("feedDocumentId") or not body.get("url"):
+    if not isinstance(body, Mapping):
         raise ParseError("createFeedDocument response lacks feedDocumentId or url")
-    return types.FeedDocumentUpload(feed_document_id=str(body["feedDocumentId"]), url=str(body["url"]))
+    return types.FeedDocumentUpload(
+        feed_document_id=_required_str(body, "feedDocumentId", "createFeedDocument response"),
+        url=_required_str(body, "url", "createFeedDocument response"),
+    )
 
 
 def parse_create_feed(body: Any) -> str:
-    if not isinstance(body, Mapping) or not body.get("feedId"):
+    if not isinstance(body, Mapping):
         raise ParseError("createFeed response has no feedId")
-    return str(body["feedId"])
+    return _required_str(body, "feedId", "createFeed response")

@@ -13,7 +13,7 @@ from amazon_channel.models import AmazonOrder, AmazonStore, CommunicationLog
 from amazon_channel.services import importing
 from amazon_channel.services.importing import ImportRefused, import_orders, recover_order
 from amazon_channel.spapi import errors, types
-from amazon_channel.tests.fakes import FakeClient, amazon_order
+from amazon_channel.tests.fakes import FakeClient, amazon_item, amazon_order
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -230,6 +230,32 @@ def test_celery_task_runs_the_import_for_the_store(amazon_store, fake):
     summary = sync_amazon_store.run(amazon_store.pk)
     assert "1 orders read" in summary
     assert Order.objects.filter(channel="amazon").count() == 1
+
+
+@pytest.mark.parametrize(
+    "bad,why",
+    [
+        ({"qty": -1}, "is out of range"),  # a CHECK constraint would fail the whole page
+        ({"qty": 2**31}, "is out of range"),  # past PostgreSQL's integer
+        ({"unit_price": "1E+30"}, ""),  # too large to round to cents
+        ({"sku": "S" * 129}, "seller_sku is longer than 128"),
+        ({"title": "Mug\x00"}, "title holds a character"),  # PostgreSQL refuses NUL in text
+    ],
+)
+def test_an_order_the_database_cant_hold_is_set_aside_and_the_page_imports(amazon_store, fake, bad, why):
+    good = amazon_order()
+    odd = amazon_order(items=[amazon_item(**bad)])
+    fake.orders = [good, odd]
+
+    result = import_orders(store=amazon_store)
+
+    assert result.ok, result.error
+    assert Order.objects.filter(external_order_number=good.order_id).exists()
+    assert not Order.objects.filter(external_order_number=odd.order_id).exists()
+    row = AmazonOrder.objects.get(amazon_order_id=odd.order_id)
+    assert row.needs_refetch and "can't be stored" in row.import_error and why in row.import_error
+    assert not row.items.exists()
+    assert CommunicationLog.objects.filter(amazon_order_id=odd.order_id, code="UnreadableOrder").exists()
 
 
 def test_an_amazon_order_stored_meanwhile_is_updated_not_inserted_twice(amazon_store, fake, monkeypatch):

@@ -712,3 +712,63 @@ def test_get_feed_and_download_its_gzipped_report(server, make_client, spapi_mod
     for call in server.api_calls():
         if not call.path.startswith("/_downloads"):
             spapi_model.validate_request(call)
+
+
+@pytest.mark.parametrize(
+    "envelope,why",
+    [
+        ({"pagination": "next"}, "pagination"),  # read as "no more pages", it would end the run early
+        ({"pagination": None}, "pagination"),
+        ({"pagination": {"nextToken": {"token": "abc"}}}, "nextToken"),  # sent back as "{'token': ...}"
+        ({"pagination": {"nextToken": 12345}}, "nextToken"),
+        ({"lastUpdatedBefore": None}, "lastUpdatedBefore"),
+        ({"createdBefore": "2026-13-45T25:61:00Z"}, "createdBefore"),
+    ],
+)
+def test_a_page_envelope_we_cant_read_is_malformed_not_a_last_page(server, make_client, envelope, why):
+    server.script("GET", ORDERS, Reply(200, {"orders": [make_order("111-1")], **envelope}))
+
+    with pytest.raises(errors.MalformedResponseError) as caught:
+        make_client().search_orders(created_after=AFTER)
+
+    assert why in caught.value.message and str(caught.value).startswith("searchOrders")
+
+
+def test_ids_that_are_not_strings_and_an_item_listed_twice_isolate_the_order(server, make_client):
+    numeric_id = make_order("111-2")
+    numeric_id["orderId"] = 1112
+    twice = make_order("111-3")
+    twice["orderItems"].append(dict(twice["orderItems"][0]))
+    listed_item = make_order("111-4")
+    listed_item["orderItems"][0]["orderItemId"] = ["10000000000001"]
+    server.script("GET", ORDERS, Reply(200, search_page([make_order("111-1"), numeric_id, twice, listed_item])))
+
+    page = make_client().search_orders(created_after=AFTER)
+
+    assert [o.order_id for o in page.orders] == ["111-1"]
+    assert [b.order_id for b in page.bad_orders] == ["1112", "111-3", "111-4"]
+    assert "orderId is not an identifier" in page.bad_orders[0].error
+    assert "twice" in page.bad_orders[1].error
+
+
+@pytest.mark.parametrize(
+    "path,body,why",
+    [
+        ("/feeds/2021-06-30/feeds/f-1", {"feedId": "f-1", "processingStatus": "ALMOST_DONE"}, "processingStatus"),
+        ("/feeds/2021-06-30/feeds/f-1", {"feedId": 1, "processingStatus": "DONE"}, "feedId"),
+        ("/feeds/2021-06-30/documents/d-1", {"feedDocumentId": "d-1", "url": {"href": "x"}}, "url"),
+        (
+            "/feeds/2021-06-30/documents/d-1",
+            {"feedDocumentId": "d-1", "url": "u", "compressionAlgorithm": "ZSTD"},
+            "ZSTD",
+        ),
+    ],
+)
+def test_feed_answers_we_cant_act_on_are_malformed(server, make_client, path, body, why):
+    server.script("GET", path, Reply(200, body))
+    client = make_client()
+
+    with pytest.raises(errors.MalformedResponseError) as caught:
+        client.get_feed_document("d-1") if "/documents/" in path else client.get_feed("f-1")
+
+    assert why in caught.value.message
