@@ -1063,7 +1063,9 @@ def _storable_text(text: str) -> bool:
 
 def _storable_json(value: object) -> bool:
     dumped = json.dumps(value, ensure_ascii=False, default=str)
-    return not _JSON_NUL.search(dumped) and _storable_text(dumped)
+    if "\\u0000" in dumped and _JSON_NUL.search(dumped):  # the regex only when the text is there at all
+        return False
+    return _storable_text(dumped)
 
 
 def _safe_text(value: object, limit: int) -> str:
