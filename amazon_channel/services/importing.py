@@ -34,7 +34,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from orders import rules
-from orders.bulk import insert_rows, upsert_rows
+from orders.bulk import build_row, insert_rows, upsert_rows
 from orders.models import Customer, Order, OrderState, ShipmentTrack
 from orders.services import (
     NewAddress,
@@ -444,7 +444,8 @@ def process_orders(*, store: AmazonStore, orders: Iterable, actor, result: Impor
     outcome = apply_to_commerce(store=store, rows=new, items_of=items_of, actor=actor, result=result, save=False)
     upserted = _save_amazon_orders(store, changes, items_of)
     status_changes = [
-        AmazonOrderStatusChange(
+        build_row(
+            AmazonOrderStatusChange,
             amazon_order_id=row.pk,
             from_status=before.status if before is not None else "",
             to_status=row.status,
@@ -926,7 +927,8 @@ def _order_row(store: AmazonStore, order, now: datetime) -> AmazonOrder:
         currency = next((i.unit_price.currency for i in order.items if i.unit_price is not None), "")
     shipped = sum(item.quantity_shipped or 0 for item in order.items)
     ordered = sum(item.quantity_ordered or 0 for item in order.items)
-    return AmazonOrder(
+    return build_row(
+        AmazonOrder,
         store=store,
         amazon_order_id=order.order_id,
         marketplace_id=order.marketplace_id or "",
@@ -980,7 +982,8 @@ def _address(recipient) -> dict:
 
 
 def _item_row(item) -> AmazonOrderItem:
-    return AmazonOrderItem(
+    return build_row(
+        AmazonOrderItem,
         order_item_id=item.order_item_id,
         seller_sku=item.seller_sku or "",
         asin=item.asin or "",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import events, rules
-from ..bulk import insert_rows
+from ..bulk import build_row, insert_rows
 from ..models import (
     ZERO,
     Customer,
@@ -136,7 +136,8 @@ def create_orders(
             grand_total = subtotal + money(new.shipping_amount) + tax - discount
             billing, shipping = new.billing_address, new.shipping_address or new.billing_address
             placed.append(
-                Order(
+                build_row(
+                    Order,
                     increment_id=new.increment_id or numbers[id(new)],
                     store=new.store,
                     channel=new.channel,
@@ -170,7 +171,8 @@ def create_orders(
         items_of: dict[int, list[OrderItem]] = {}
         for order, new in zip(placed, orders, strict=True):
             lines = [
-                OrderItem(
+                build_row(
+                    OrderItem,
                     sku=i.sku,
                     name=i.name,
                     external_item_id=i.external_item_id,
@@ -202,7 +204,7 @@ def create_orders(
                 (OrderAddress.Type.BILLING, new.billing_address),
                 (OrderAddress.Type.SHIPPING, new.shipping_address or new.billing_address),
             ):
-                addresses.append(OrderAddress(order=order, address_type=kind, **vars(address)))
+                addresses.append(build_row(OrderAddress, order=order, address_type=kind, **vars(address)))
             for line in items_of[id(order)]:
                 line.order = order
                 items.append(line)
@@ -210,7 +212,9 @@ def create_orders(
                 stock[i.sku] -= i.qty
             for text in [new.comment, *new.extra_comments]:
                 if text:
-                    comments.append(OrderComment(order=order, comment=text, status=order.status, created_by=user))
+                    comments.append(
+                        build_row(OrderComment, order=order, comment=text, status=order.status, created_by=user)
+                    )
         insert_rows(OrderAddress, addresses)
         insert_rows(OrderItem, items)
         move_stock(dict(stock))
@@ -219,7 +223,8 @@ def create_orders(
         if invoice_offline:
             for invoice in _invoice_in_full(placed, items_of, user):
                 comments.append(
-                    OrderComment(
+                    build_row(
+                        OrderComment,
                         order=invoice.order,
                         kind=OrderComment.Kind.INVOICE,
                         comment=_("Invoiced %(amount)s %(currency)s offline (invoice #%(number)s).")
@@ -247,7 +252,8 @@ def _invoice_in_full(placed: list[Order], items_of: dict[int, list[OrderItem]], 
         numbers = next_increment_ids(store_orders[0].store, "invoice", len(store_orders))
         for order, number in zip(store_orders, numbers, strict=True):
             lines = items_of[id(order)]
-            invoice = Invoice(
+            invoice = build_row(
+                Invoice,
                 order=order,
                 increment_id=number,
                 state=Invoice.State.PAID,
@@ -262,7 +268,8 @@ def _invoice_in_full(placed: list[Order], items_of: dict[int, list[OrderItem]], 
             invoices.append(invoice)
             for item in lines:
                 invoice_items.append(
-                    InvoiceItem(
+                    build_row(
+                        InvoiceItem,
                         invoice=invoice,
                         order_item=item,
                         qty=item.qty_ordered,

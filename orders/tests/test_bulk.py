@@ -11,8 +11,8 @@ from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from orders.bulk import insert_rows
-from orders.models import Order, OrderComment, OrderItem, OrderState
+from orders.bulk import build_row, insert_rows
+from orders.models import CreditMemo, Order, OrderComment, OrderItem, OrderState
 from orders.tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +105,28 @@ def test_a_duplicate_is_djangos_integrity_error_and_the_copy_is_in_the_query_log
     with CaptureQueriesContext(connection) as queries:
         insert_rows(Order, orders(store, "C"))
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "COPY"]
+
+
+def test_build_row_gives_the_object_model_kwargs_gives():
+    store = StoreFactory()
+    placed = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    order = Order.objects.create(increment_id="X1", store=store, grand_total=Decimal("5.00"), created_at=placed)
+    values = {"order": order, "comment": "Imported", "status": "processing", "created_by": None}
+
+    built, plain = build_row(OrderComment, **values), OrderComment(**values)
+
+    def fields(obj):
+        return {k: v for k, v in vars(obj).items() if k != "_state"}
+
+    assert fields(built) == fields(plain)
+    assert built.order is order  # cached like `comment.order = order`: no query to read it
+    assert built._state.adding and built.pk is None
+    # Defaults from callables are fresh per object, not shared.
+    memos = build_row(CreditMemo, order=order), build_row(CreditMemo, order=order)
+    assert memos[0].channel_data == {} and memos[0].channel_data is not memos[1].channel_data
+    first = build_row(Order, increment_id="A", store=store, created_at=placed)
+    second = build_row(Order, increment_id="B", store=store, created_at=placed)
+    assert fields(first) == fields(Order(increment_id="A", store=store, created_at=placed))
+    assert first.store is store and second.increment_id == "B"
+    with pytest.raises(KeyError):
+        build_row(OrderComment, not_a_field=1)
