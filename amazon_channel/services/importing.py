@@ -254,6 +254,7 @@ def _import_window(
     for page in _search_pages(client, after=after, marketplace_id=store.marketplace_id, page_token=page_token):
         window_end = window_end or page.last_updated_before
         with transaction.atomic():
+            _commit_without_waiting_for_disk()
             _renew_lease(store.pk, lease)
             process_orders(store=store, orders=page.orders, actor=actor, result=result)
             _record_unreadable(store=store, bad_orders=page.bad_orders, result=result)
@@ -277,6 +278,17 @@ def _import_window(
             sync_window_end=None,
         )
     result.cursor = cursor
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """A page's transaction does not wait for PostgreSQL to flush its commit to disk (18 ms a page on this
+    machine's disk, a tenth of the page). Safe here and only here: the page's orders and its pagination token commit
+    together and nothing outside the database happens on the strength of it (no email, no update to Amazon: the
+    import's events are never pushed back), so if the server crashed in the fraction of a second before the flush,
+    the page and its token are lost together and the next run reads the page again from Amazon."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _search_pages(client, *, after: datetime, marketplace_id: str, page_token: str | None) -> Iterator:
