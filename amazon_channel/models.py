@@ -199,10 +199,17 @@ class AmazonOrder(models.Model):
         # Replaces Django's generated one, which rebuilds the choices dict on every call (grids call it per row).
         return _STATUS_LABELS.get(self.status, self.status)
 
+    def get_fulfilled_by_display(self) -> str:
+        # The same, for the import, which names the channel in every imported order's comment.
+        return _FULFILLED_BY_LABELS.get(self.fulfilled_by, self.fulfilled_by)
+
     @property
     def can_cancel(self) -> bool:
         """Amazon accepts a seller's cancel only while the order is Unshipped."""
         return self.status == AmazonOrderStatus.UNSHIPPED
+
+
+_FULFILLED_BY_LABELS = dict(AmazonOrder.FulfilledBy.choices)
 
 
 class AmazonOrderItem(models.Model):

@@ -12,6 +12,7 @@ field, or another database, gets bulk_create unchanged. tests/test_bulk.py check
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ _PLAIN = {
 }
 
 
+@functools.cache
 def _copyable(model: type[models.Model]) -> bool:
     for field in model._meta.concrete_fields:
         if field.db_default is not models.NOT_PROVIDED:
@@ -56,17 +58,15 @@ def _copyable(model: type[models.Model]) -> bool:
     return True
 
 
-_COPYABLE: dict[type, bool] = {}
+def _fast_path(model: type[models.Model]) -> bool:
+    return connection.vendor == "postgresql" and _copyable(model)
 
 
 def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Insert new objects (no pk yet), setting their primary keys: bulk_create semantics, no signals."""
     if not objs:
         return
-    copyable = _COPYABLE.get(model)
-    if copyable is None:
-        copyable = _COPYABLE[model] = _copyable(model)
-    if connection.vendor != "postgresql" or not copyable or len(objs) < 2:
+    if not _fast_path(model) or len(objs) < 2:
         model._base_manager.bulk_create(objs)
         return
     _copy(model, objs)
@@ -110,15 +110,23 @@ class _RowPlan:
         return row
 
 
-_PLANS: dict[type, _RowPlan] = {}
+@functools.cache
+def _plan(model: type[models.Model]) -> _RowPlan:
+    return _RowPlan(model)
+
+
+def _mark_saved(objs: Sequence[models.Model], ids: list[int]) -> None:
+    """What bulk_create does to the objects it inserted: their ids, and no longer 'adding'."""
+    for obj, pk_value in zip(objs, ids, strict=True):
+        obj.pk = pk_value
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def _copy(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     meta = model._meta
     pk = meta.pk
-    plan = _PLANS.get(model)
-    if plan is None:
-        plan = _PLANS[model] = _RowPlan(model)
+    plan = _plan(model)
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     rows = [plan.row(obj) for obj in objs]
@@ -131,10 +139,7 @@ def _copy(model: type[models.Model], objs: Sequence[models.Model]) -> None:
         ids = [row[0] for row in cursor.fetchall()]
         columns = ", ".join(quote(c) for c in [pk.column, *(f.column for f in plan.fields)])
         _run_copy(cursor, f"COPY {table} ({columns}) FROM STDIN", [[i, *row] for i, row in zip(ids, rows, strict=True)])
-    for obj, pk_value in zip(objs, ids, strict=True):
-        obj.pk = pk_value
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    _mark_saved(objs, ids)
 
 
 def _run_copy(cursor, sql: str, rows: list[list]) -> None:
@@ -167,30 +172,19 @@ def upsert_rows(
 ) -> None:
     """bulk_create(update_conflicts=True) that sets every object's primary key, inserted or updated.
 
-    On PostgreSQL one INSERT ... VALUES ... ON CONFLICT DO UPDATE ... RETURNING id with server-side parameters: the
-    values travel as parameters instead of being quoted into the SQL in Python (kilobytes of JSON an Amazon order),
-    and the statement, the same for every full page, is prepared once per connection by psycopg."""
+    On PostgreSQL one single-row INSERT ... ON CONFLICT DO UPDATE ... RETURNING id, executed for every row in
+    psycopg's pipeline with server-side parameters: the values travel as parameters instead of being quoted into the
+    SQL in Python (kilobytes of JSON an Amazon order), and the short statement is prepared once per connection."""
     if not objs:
         return
-    copyable = _COPYABLE.get(model)
-    if copyable is None:
-        copyable = _COPYABLE[model] = _copyable(model)
-    if connection.vendor != "postgresql" or not copyable:
+    if not _fast_path(model):
         model._base_manager.bulk_create(
             objs, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
         )
         return
-    plan = _PLANS.get(model)
-    if plan is None:
-        plan = _PLANS[model] = _RowPlan(model)
-    batch = 60_000 // len(plan.fields)  # PostgreSQL takes at most 65,535 parameters a statement
-    for start in range(0, len(objs), batch):
-        _upsert(model, plan, objs[start : start + batch], unique_fields, update_fields)
-
-
-def _upsert(model, plan: _RowPlan, objs, unique_fields: list[str], update_fields: list[str]) -> None:
     import psycopg
 
+    plan = _plan(model)
     meta = model._meta
     quote = connection.ops.quote_name
     conflict = ", ".join(quote(meta.get_field(name).column) for name in unique_fields)
@@ -219,10 +213,7 @@ def _upsert(model, plan: _RowPlan, objs, unique_fields: list[str], update_fields
 
     with connection.cursor() as cursor:
         ids = _run(cursor, sql, upsert)
-    for obj, pk_value in zip(objs, ids, strict=True):
-        obj.pk = pk_value
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    _mark_saved(objs, ids)
 
 
 class _Builder:
@@ -267,12 +258,11 @@ class _Builder:
         return obj
 
 
-_BUILDERS: dict[type, _Builder] = {}
+@functools.cache
+def _builder(model: type[models.Model]) -> _Builder:
+    return _Builder(model)
 
 
 def build_row(model: type[models.Model], **values) -> models.Model:
     """model(**values) for a row about to be inserted in bulk, through Django's positional fast path."""
-    builder = _BUILDERS.get(model)
-    if builder is None:
-        builder = _BUILDERS[model] = _Builder(model)
-    return builder.build(values)
+    return _builder(model).build(values)

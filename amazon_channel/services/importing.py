@@ -29,7 +29,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -504,21 +504,16 @@ def _save_amazon_orders(
         )
         for row in rows:
             row.pk = row.id = ids[row.amazon_order_id]
-    for group, write in ((new, "insert"), (known, "upsert")):
-        items: list[AmazonOrderItem] = []
-        for row in group:
-            for item in items_of[row.amazon_order_id]:
-                item.amazon_order_id = row.pk
-                items.append(item)
-        if write == "insert":
-            insert_rows(AmazonOrderItem, items)
-        else:
-            upsert_rows(
-                AmazonOrderItem,
-                items,
-                unique_fields=["amazon_order", "order_item_id"],
-                update_fields=ITEM_FIELDS_FROM_AMAZON,
-            )
+    for row in rows:
+        for item in items_of[row.amazon_order_id]:
+            item.amazon_order_id = row.pk
+    insert_rows(AmazonOrderItem, [item for row in new for item in items_of[row.amazon_order_id]])
+    upsert_rows(
+        AmazonOrderItem,
+        [item for row in known for item in items_of[row.amazon_order_id]],
+        unique_fields=["amazon_order", "order_item_id"],
+        update_fields=ITEM_FIELDS_FROM_AMAZON,
+    )
     return upserted
 
 
@@ -662,18 +657,6 @@ def _fail(store: AmazonStore, row: AmazonOrder, reason: str, result: ImportResul
 # --- Building the Commerce order -------------------------------------------------------------------------------------
 
 
-def _fulfilled_by_label(value: str) -> str:
-    # get_FOO_display resolves a lazy translation per call: 13 ms for a page of 100 orders; once per language here.
-    key = (translation.get_language(), value)
-    label = _FULFILLED_BY_LABELS.get(key)
-    if label is None:
-        label = _FULFILLED_BY_LABELS[key] = str(dict(AmazonOrder.FulfilledBy.choices).get(value, value))
-    return label
-
-
-_FULFILLED_BY_LABELS: dict[tuple[str | None, str], str] = {}
-
-
 def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonOrderItem]) -> NewOrder:
     """The Commerce order for an Amazon order, per the store's settings. Missing buyer data (Amazon withholds it,
     e.g. for Amazon-fulfilled orders) never blocks the import: it falls back and says so on the order."""
@@ -736,7 +719,7 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
     level = row.ship_service_level or _("Standard")
     comment = _("Imported from Amazon: order %(number)s (%(channel)s, marketplace %(marketplace)s).") % {
         "number": row.amazon_order_id,
-        "channel": _fulfilled_by_label(row.fulfilled_by),
+        "channel": row.get_fulfilled_by_display(),
         "marketplace": row.marketplace_id or store.marketplace_id,
     }
     return NewOrder(
