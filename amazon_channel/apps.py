@@ -7,11 +7,12 @@ class AmazonChannelConfig(AppConfig):
     verbose_name = _("Amazon sales channel")
 
     def ready(self) -> None:
-        # The channel listens to what orders announces; orders never imports the channel.
-        # --- Menu and order view blocks (import session) ---
-        from . import (
-            blocks,
-            listeners,  # noqa: F401
-        )
+        # The channel listens to what orders announces (orders never imports the channel) and adds its pages and
+        # blocks to the admin shell.
+        from .amazon_orders import blocks as amazon_order_blocks
+        from .push import blocks as push_blocks
+        from .push import listeners
 
-        blocks.register_all()
+        listeners.connect()
+        amazon_order_blocks.register()
+        push_blocks.register()

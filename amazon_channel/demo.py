@@ -9,8 +9,8 @@ from django.utils import timezone
 from orders.models import Store
 
 from .models import AmazonStore
-from .services.importing import import_orders
-from .services.stores import save_amazon_store
+from .stores.services import save_amazon_store
+from .sync import import_orders
 
 DEMO_STORE_NAME = "Demo Amazon US (sandbox)"
 # The sandbox's demo seller (see seller_central_sandbox/README.md); real stores get theirs from Seller Central.

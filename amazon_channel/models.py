@@ -80,7 +80,7 @@ class AmazonStore(models.Model):
     last_sync_finished_at = models.DateTimeField(null=True, blank=True)
     last_sync_ok = models.BooleanField(null=True, blank=True)
     last_sync_message = models.TextField(blank=True)
-    # One import per store at a time: a lease taken by a compare-and-set UPDATE, so a crashed worker's lease expires.
+    # One import per store at a time (core.leases): a crashed worker's lease expires.
     sync_lease_token = models.CharField(max_length=64, blank=True)
     sync_lease_until = models.DateTimeField(null=True, blank=True)
     # Where an interrupted import resumes: its window and Amazon's pagination token (valid 24 h).
@@ -292,8 +292,9 @@ class OutboundUpdate(models.Model):
     last_response = models.TextField(blank=True)
     feed = models.ForeignKey("AmazonFeed", null=True, blank=True, on_delete=models.SET_NULL, related_name="updates")
     feed_message_id = models.PositiveIntegerField(null=True, blank=True)
-    # --- push (outbox) delivery: the worker that claimed this update; while "sending", next_attempt_at is its lease.
+    # The worker sending it (a shipment) holds this lease (core.leases); a feed's updates are sent by the feed.
     lease_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -314,7 +315,7 @@ class AmazonFeed(models.Model):
     result_document_id = models.CharField(max_length=255, blank=True)
     document = models.TextField(blank=True)
     report = models.TextField(blank=True)
-    # --- push (outbox) delivery: one worker at a time (lease), each step recorded so a crash resumes, never repeats.
+    # One worker at a time takes the feed a step further (core.leases); each step is recorded so a crash resumes.
     lease_token = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -44,7 +44,7 @@ def main() -> None:
     from _sandbox import US, add_backlog, make_amazon_store, point_settings_at, sandbox_process
 
     from amazon_channel.models import AmazonOrder
-    from amazon_channel.services.importing import import_orders
+    from amazon_channel.sync import import_orders
     from orders.models import Order
 
     with sandbox_process(rate_limits=True, time_scale=args.time_scale) as control:

@@ -42,19 +42,17 @@ def run_import(store_id: int, url: str, *, profile: str | None = None) -> dict:
     from _sandbox import QueryCounter, point_settings_at
     from django.db import connection
 
+    from amazon_channel.core.client import client_for_store
     from amazon_channel.models import AmazonOrder, AmazonStore
-    from amazon_channel.services.communication import client_for_store
-    from amazon_channel.services.importing import import_orders
+    from amazon_channel.sync import import_orders, runs
     from orders.models import Order
 
     point_settings_at(url)
     store = AmazonStore.objects.get(pk=store_id)
     client = client_for_store(store, rate_limiter=NoPacing(), sleep=lambda s: None)
-    from amazon_channel.services import importing
-
     fetch = {"seconds": 0.0}
     search = client.search_orders
-    write = importing.process_orders
+    write = runs.process_orders
 
     def timed_search(**kwargs):  # the sandbox answering + HTTP + parsing (in the prefetch thread: overlapped)
         began = time.perf_counter()
@@ -71,7 +69,7 @@ def run_import(store_id: int, url: str, *, profile: str | None = None) -> dict:
             fetch["write_seconds"] = fetch.get("write_seconds", 0.0) + time.perf_counter() - began
 
     client.search_orders = timed_search
-    importing.process_orders = timed_write
+    runs.process_orders = timed_write
     before_orders = Order.objects.filter(store=store.commerce_store).count()
     before_amazon = AmazonOrder.objects.filter(store=store).count()
     counter = QueryCounter()
@@ -86,7 +84,7 @@ def run_import(store_id: int, url: str, *, profile: str | None = None) -> dict:
         with connection.execute_wrapper(counter):
             result = import_orders(store=store, client=client)
     finally:
-        importing.process_orders = write
+        runs.process_orders = write
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     if profiler is not None:

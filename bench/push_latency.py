@@ -56,9 +56,9 @@ def main() -> None:
 
     from _sandbox import US, add_backlog, make_amazon_store, point_settings_at, sandbox_process
 
+    from amazon_channel.core.client import client_for_store
     from amazon_channel.models import OutboundUpdate
-    from amazon_channel.services.communication import client_for_store
-    from amazon_channel.services.importing import import_orders
+    from amazon_channel.sync import import_orders
     from orders.models import Order
     from orders.services import TrackInput, refund_order, ship_order
     from orders.tests.factories import UserFactory

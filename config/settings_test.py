@@ -14,3 +14,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures; dashboard/tests/test_views.py tests the cache itself
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's default in-memory database: in SQLite's shared-cache memory mode a second connection (a
+    # test's worker thread) fails at once with "database table is locked" instead of waiting for the lock, so the
+    # tests that run two imports at once could not run on SQLite. Nothing waits for the disk here.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+        **DATABASES["default"]["OPTIONS"],  # noqa: F405
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;",
+    }

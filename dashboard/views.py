@@ -126,7 +126,7 @@ def amazon_store_sync_status(request: HttpRequest, store_id: int) -> HttpRespons
 @permission_required("amazon_channel.sync_amazonstore", raise_exception=True)
 def amazon_store_sync(request: HttpRequest, store_id: int) -> HttpResponse:
     """*Sync now*: queue the store's import (it runs in a worker, never inside this request)."""
-    from amazon_channel.services.stores import request_store_sync
+    from amazon_channel.sync import request_store_sync
 
     store = amazon_selectors.amazon_store(store_id)
     request_store_sync(store=store, actor=request.user)

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from amazon_channel import tasks
 from amazon_channel.models import AmazonOrder, AmazonOrderStatus, OutboundUpdate
+from amazon_channel.sync import tasks
 from dashboard import amazon_selectors
 from dashboard.tests.factories import AmazonOrderFactory, AmazonStoreFactory, OutboundUpdateFactory
 

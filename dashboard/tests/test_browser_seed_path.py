@@ -11,9 +11,11 @@ import pytest
 from django.utils import timezone
 
 from admin_ui.testing import login
+from amazon_channel.core import client as clients
 from amazon_channel.models import AmazonOrder, AmazonStore, OutboundUpdate
-from amazon_channel.services import importing, outbox
+from amazon_channel.push import scheduling
 from amazon_channel.spapi.ratelimit import InProcessRateLimiter
+from amazon_channel.sync import import_orders
 from orders.tests.factories import StoreFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -21,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 
 def fast_client(store: AmazonStore):
     # A fresh rate limiter and no real sleeping between the client's own retries: the sandbox runs without limits.
-    return outbox.client_for_store(store, rate_limiter=InProcessRateLimiter(), sleep=lambda seconds: None)
+    return clients.client_for_store(store, rate_limiter=InProcessRateLimiter(), sleep=lambda seconds: None)
 
 
 @pytest.fixture
@@ -45,7 +47,7 @@ def test_from_recent_orders_to_a_cancel_that_reaches_amazon(sandbox, amazon_stor
         1, status="UNSHIPPED", fulfilled_by="MERCHANT", marketplace_id="ATVPDKIKX0DER", lifecycle=False
     )
     sandbox.control.advance(300)  # past Amazon's indexing delay and the 2-minute window end
-    result = importing.import_orders(store=amazon_store, client=fast_client(amazon_store))
+    result = import_orders(store=amazon_store, client=fast_client(amazon_store))
     assert result.ok, result.summary()
     amazon_order = AmazonOrder.objects.select_related("commerce_order").get(amazon_order_id=amazon_number)
     order = amazon_order.commerce_order
@@ -73,9 +75,9 @@ def test_from_recent_orders_to_a_cancel_that_reaches_amazon(sandbox, amazon_stor
     # What a worker does: submit the feed, let Amazon process it, read Amazon's processing report.
     now = timezone.now()
     client = fast_client(amazon_store)
-    outbox.process_store_feeds(store=amazon_store, client=client, now=now)
+    scheduling.process_store_feeds(store=amazon_store, client=client, now=now)
     sandbox.control.process_feeds()
-    outbox.process_store_feeds(store=amazon_store, client=client, now=now + timedelta(minutes=1))
+    scheduling.process_store_feeds(store=amazon_store, client=client, now=now + timedelta(minutes=1))
 
     update.refresh_from_db()
     assert update.state == OutboundUpdate.State.ACCEPTED, update.last_response

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
+from amazon_channel.core import client as clients
+from amazon_channel.core.communication import record_communication_error
 from amazon_channel.models import AmazonStore
-from amazon_channel.services import communication, importing
-from amazon_channel.tests.factories import AmazonStoreFactory
+from amazon_channel.testing.factories import AmazonStoreFactory
 
 from .figures import FIGURES_PROPERTY
 
@@ -49,7 +50,7 @@ def import_client_options(monkeypatch):
     def fast_client(store, **extra):
         return fast_client_for(store, **options)
 
-    monkeypatch.setattr(importing, "client_for_store", fast_client)
+    monkeypatch.setattr(clients, "client_for_store", fast_client)
     return options
 
 
@@ -63,7 +64,7 @@ def fast_client_for(store: AmazonStore, **config_options):
     from amazon_channel.spapi import SpApiClient, SpApiConfig
 
     def on_error(operation: str, exc: BaseException) -> None:
-        communication.record_communication_error(store_id=store.pk, operation=operation, exc=exc)
+        record_communication_error(store=store.pk, operation=operation, exc=exc)
 
     return SpApiClient(
         SpApiConfig.for_store(store, **config_options),

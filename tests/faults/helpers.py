@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from amazon_channel.models import AmazonStore
-from amazon_channel.services.importing import is_importable
+from amazon_channel.sync import is_importable
 from orders.models import Order
 
 US = "ATVPDKIKX0DER"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from amazon_channel.models import AmazonOrder, AmazonStore, CommunicationLog
-from amazon_channel.services.importing import import_orders
+from amazon_channel.sync import import_orders
 from orders.models import Order
 
 from .conftest import ledger_faults

@@ -12,9 +12,8 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from amazon_channel.tests.factories import AmazonStoreFactory
-from amazon_channel.tests.fakes import amazon_order
-from amazon_channel.tests.test_views import imported, store_post
+from amazon_channel.testing.amazon_orders import amazon_order, imported
+from amazon_channel.testing.factories import AmazonStoreFactory, store_form_data
 from orders.models import Order
 from orders.services import hold_order, item_field, unhold_order
 from orders.tests.conftest import take_snapshot
@@ -265,7 +264,7 @@ def test_bad_amazon_store_form_is_refused_at_the_field_and_changes_nothing(
         else reverse("amazon_channel:store_edit", args=[amazon_store.pk])
     )
     before = everything()
-    response = admin_user_client.post(url, store_post(amazon_store.commerce_store, **overrides))
+    response = admin_user_client.post(url, store_form_data(amazon_store.commerce_store, **overrides))
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors and all(str(m).strip() for m in errors[field]), errors

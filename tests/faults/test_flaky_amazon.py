@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 
 from amazon_channel.models import OutboundUpdate
-from amazon_channel.services import outbox
-from amazon_channel.services.importing import import_orders
-from amazon_channel.tests.push_helpers import amazon_order_from_sandbox, make_store, refund, ship, update_for
+from amazon_channel.push import scheduling
+from amazon_channel.sync import import_orders
+from amazon_channel.testing.amazon_orders import import_from_sandbox, refund, ship, update_for
+from amazon_channel.testing.factories import AmazonStoreFactory
 from orders.models import OrderComment
 
 from .conftest import fast_client_for, ledger_faults
@@ -58,7 +59,7 @@ FEED_READS = ("createFeedDocument", "getFeed", "getFeedDocument", "downloadFeedD
 
 
 def test_flaky_amazon_during_push_accepts_every_update_exactly_once(sandbox, sandbox_endpoints, figures):
-    store = make_store()
+    store = AmazonStoreFactory(name="US Store")
     client = fast_client_for(store, read_timeout=0.3)
     shipped_ids = sandbox.control.add_orders(
         30, status="UNSHIPPED", fulfilled_by="MERCHANT", marketplace_id=US, items=2, quantity=2, lifecycle=False
@@ -68,11 +69,11 @@ def test_flaky_amazon_during_push_accepts_every_update_exactly_once(sandbox, san
     )
     updates = []
     for index, order_id in enumerate(shipped_ids):
-        order = amazon_order_from_sandbox(store=store, control=sandbox.control, order_id=order_id).commerce_order
+        order = import_from_sandbox(store=store, order_id=order_id).commerce_order
         tracks = [("ups", "UPS", f"1Z{index:04d}A")] + ([("usps", "USPS", f"94{index:04d}")] if index % 3 == 0 else [])
         updates.append(update_for(ship(order=order, tracks=tracks)))
     for order_id in refunded_ids:
-        order = amazon_order_from_sandbox(store=store, control=sandbox.control, order_id=order_id).commerce_order
+        order = import_from_sandbox(store=store, order_id=order_id).commerce_order
         updates.append(update_for(refund(order=order, quantities={order.items.get().sku: 1}, shipping=None)))
 
     # confirmShipment may be repeated safely: every fault. createFeed is not idempotent: only the faults that say for
@@ -82,9 +83,9 @@ def test_flaky_amazon_during_push_accepts_every_update_exactly_once(sandbox, san
     now = timezone.now()
     for minutes in range(0, 24 * 60, 5):
         at = now + timedelta(minutes=minutes)
-        for update_id in outbox.due_shipment_updates(now=at):
-            outbox.deliver_update(update_id=update_id, client=client, now=at)
-        outbox.process_store_feeds(store=store, client=client, now=at)
+        for update_id in scheduling.due_shipment_updates(now=at):
+            scheduling.deliver_update(update_id=update_id, client=client, now=at)
+        scheduling.process_store_feeds(store=store, client=client, now=at)
         sandbox.control.process_feeds()
         if not OutboundUpdate.objects.exclude(state=State.ACCEPTED).exists():
             break

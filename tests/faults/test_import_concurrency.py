@@ -10,7 +10,7 @@ import pytest
 from django.db import OperationalError
 
 from amazon_channel.models import AmazonStore
-from amazon_channel.services.importing import import_orders
+from amazon_channel.sync import import_orders
 
 from .helpers import US, commerce_tally, run_concurrently
 

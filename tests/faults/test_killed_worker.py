@@ -17,9 +17,9 @@ import pytest
 from django.utils import timezone
 
 from amazon_channel.models import AmazonStore, OutboundUpdate
-from amazon_channel.services import outbox
-from amazon_channel.tests.factories import AmazonStoreFactory
-from amazon_channel.tests.push_helpers import amazon_order_from_sandbox, make_store, ship, update_for
+from amazon_channel.push import scheduling
+from amazon_channel.testing.amazon_orders import import_from_sandbox, ship, update_for
+from amazon_channel.testing.factories import AmazonStoreFactory
 from orders.models import OrderComment
 
 from .conftest import ledger_faults
@@ -31,9 +31,9 @@ State = OutboundUpdate.State
 PUSH_WORKER = """
 import django
 django.setup()
-from amazon_channel.services import outbox
-for update_id in outbox.due_shipment_updates():
-    outbox.deliver_update(update_id=update_id)
+from amazon_channel.push import scheduling
+for update_id in scheduling.due_shipment_updates():
+    scheduling.deliver_update(update_id=update_id)
 """
 
 
@@ -106,15 +106,15 @@ def test_import_worker_killed_mid_run_then_restarted_loses_and_doubles_nothing(s
 def test_push_worker_killed_mid_run_then_restarted_confirms_each_package_once(
     sandbox, postgres_only, figures, monkeypatch
 ):
-    monkeypatch.setattr(outbox, "enqueue_delivery", lambda **kwargs: None)  # the subprocess is the worker here
+    monkeypatch.setattr(scheduling, "enqueue_delivery", lambda **kwargs: None)  # the subprocess is the worker here
     rng = random.Random()
-    store = make_store()
+    store = AmazonStoreFactory(name="US Store")
     order_ids = sandbox.control.add_orders(
         16, status="UNSHIPPED", fulfilled_by="MERCHANT", marketplace_id=US, items=2, quantity=2, lifecycle=False
     )
     updates = []
     for index, order_id in enumerate(order_ids):
-        order = amazon_order_from_sandbox(store=store, control=sandbox.control, order_id=order_id).commerce_order
+        order = import_from_sandbox(store=store, order_id=order_id).commerce_order
         tracks = [("ups", "UPS", f"1Z{index:04d}K")] + ([("usps", "USPS", f"94{index:04d}")] if index % 2 else [])
         updates.append(update_for(ship(order=order, tracks=tracks)))
     sandbox.control.inject("slow", operation="confirmShipment", rate=1.0, seconds=0.25)

@@ -24,16 +24,16 @@ from django.db.models import Count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from amazon_channel.core import client as clients
 from amazon_channel.models import AmazonOrder, AmazonStore, CommunicationLog
-from amazon_channel.services import importing
-from amazon_channel.services.importing import import_orders, is_importable
 from amazon_channel.spapi import SpApiClient, SpApiConfig, parsing, types
 from amazon_channel.spapi.auth import TokenCache
 from amazon_channel.spapi.errors import MalformedResponseError
 from amazon_channel.spapi.ratelimit import RateTable
-from amazon_channel.tests.factories import AmazonStoreFactory
-from amazon_channel.tests.spapi.factories import make_item, make_order, search_page
-from amazon_channel.tests.spapi.scripted_server import Recorded, Reply, ScriptedServer
+from amazon_channel.spapi.tests.factories import make_item, make_order, search_page
+from amazon_channel.spapi.tests.scripted_server import Recorded, Reply, ScriptedServer
+from amazon_channel.sync import import_orders, is_importable
+from amazon_channel.testing.factories import AmazonStoreFactory
 from orders.models import Order
 from seller_central_sandbox.spec import FORMAT_CHECKER, Spec
 
@@ -230,7 +230,7 @@ def realistic_money() -> st.SearchStrategy[dict[str, str]]:
 def scripted_store(amazon, settings, monkeypatch) -> AmazonStore:
     settings.SPAPI_ENDPOINTS = {"na": amazon.url, "eu": amazon.url, "fe": amazon.url}
     settings.LWA_ENDPOINT = amazon.url + "/auth/o2/token"
-    monkeypatch.setattr(importing, "client_for_store", lambda store, **extra: fast_client_for(store))
+    monkeypatch.setattr(clients, "client_for_store", lambda store, **extra: fast_client_for(store))
     return AmazonStoreFactory()
 
 

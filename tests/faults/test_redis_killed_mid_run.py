@@ -29,11 +29,12 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from amazon_channel.listeners import PUSH_SWEEP_TASK_NAME
+from amazon_channel.amazon_orders.services import request_amazon_cancel
 from amazon_channel.models import AmazonOrder, AmazonStore, OutboundUpdate
-from amazon_channel.services.amazon_orders import request_amazon_cancel
-from amazon_channel.services.stores import schedule_store_sync
-from amazon_channel.tests.push_helpers import make_store, refund, ship
+from amazon_channel.push.listeners import PUSH_SWEEP_TASK_NAME
+from amazon_channel.sync import schedule_store_sync
+from amazon_channel.testing.amazon_orders import refund, ship
+from amazon_channel.testing.factories import AmazonStoreFactory
 from orders.models import Order
 from orders.tests.factories import UserFactory
 
@@ -185,7 +186,7 @@ def test_redis_killed_mid_run_and_restarted_empty_the_run_recovers_by_itself(
     settings.DASHBOARD_CACHE_SECONDS = 60
     client.force_login(UserFactory(username="ops", is_superuser=True))
     deadline = started + RUN_SECONDS
-    store = make_store()
+    store = AmazonStoreFactory(name="US Store")
     beat_every_tick(store)
     control = sandbox.control
     merchant = {"status": "UNSHIPPED", "fulfilled_by": "MERCHANT", "marketplace_id": US, "lifecycle": False}

@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from tqdm import tqdm
 
 from amazon_channel.models import AmazonStore
-from amazon_channel.services.importing import ImportResult, import_orders
+from amazon_channel.sync import ImportResult, import_orders
 
 
 class Command(BaseCommand):

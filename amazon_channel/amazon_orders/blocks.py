@@ -1,0 +1,62 @@
+"""What the Amazon order pages add to other pages: the menu entries, *Payment & Shipping Method* and a notice on the
+Commerce order view, and the admin-wide banner of Amazon orders that could not be imported."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from admin_ui import menu, notices
+from orders import view_blocks
+from orders.models import Order, OrderState
+
+from ..core.channel import is_amazon_order
+from ..models import AmazonOrderStatus
+from . import selectors
+
+
+def payment_shipping_block(request: HttpRequest, order: Order) -> str | None:
+    """*Payment & Shipping Method* of a Commerce order imported from Amazon: its Amazon order number and links."""
+    if not is_amazon_order(order):
+        return None
+    amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
+    return render_to_string(
+        "amazon_channel/amazon_orders/blocks/payment_shipping.html",
+        {"order": order, "amazon_order": amazon_order},
+        request=request,
+    )
+
+
+def order_notices_block(request: HttpRequest, order: Order) -> str | None:
+    """A notice on the Commerce order when Amazon canceled it but the Commerce order could not follow (e.g. it was
+    on hold): a person has to cancel or refund it."""
+    if not is_amazon_order(order) or order.state in {OrderState.CANCELED, OrderState.CLOSED}:
+        return None
+    amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
+    if amazon_order is None or amazon_order.status != AmazonOrderStatus.CANCELLED:
+        return None
+    return render_to_string(
+        "amazon_channel/amazon_orders/blocks/order_notice.html",
+        {"amazon_order": amazon_order, "order": order},
+        request=request,
+    )
+
+
+def failed_imports_notice(request: HttpRequest) -> str:
+    """The admin-wide banner: stores with Amazon orders that could not be imported, linking to them."""
+    failed = selectors.stores_with_failed_imports()
+    if not failed:
+        return ""
+    return render_to_string(
+        "amazon_channel/amazon_orders/_failed_banner.html", {"failed_imports": failed}, request=request
+    )
+
+
+def register() -> None:
+    """Called when the app is ready."""
+    menu.register("channels", _("Amazon Stores"), "amazon_channel:store_list", order=10)
+    menu.register("channels", _("Amazon Orders"), "amazon_channel:order_grid", order=20)
+    notices.register(failed_imports_notice)
+    view_blocks.register("payment_shipping", payment_shipping_block)
+    view_blocks.register("order_notices", order_notices_block)

@@ -1,0 +1,13 @@
+"""URLs of the Amazon order pages."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("stores/<int:store_pk>/orders/", views.order_grid, name="store_order_grid"),
+    path("orders/", views.order_grid, name="order_grid"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/address/", views.order_address, name="order_address"),
+    path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
+]

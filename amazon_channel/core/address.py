@@ -1,0 +1,65 @@
+"""The ship-to address of an Amazon order, typed: read from Amazon's recipient, stored on the Amazon order as JSON,
+edited on *Amazon Order Details*, and handed to the orders app as the Commerce order's shipping address."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+FIELDS = ("name", "address_lines", "city", "state_or_region", "postal_code", "country_code", "phone", "company")
+
+
+@dataclass(frozen=True)
+class AmazonAddress:
+    name: str = ""
+    address_lines: list[str] = field(default_factory=list)
+    city: str = ""
+    state_or_region: str = ""
+    postal_code: str = ""
+    country_code: str = ""
+    phone: str = ""
+    company: str = ""
+
+    @classmethod
+    def from_recipient(cls, recipient: Any) -> AmazonAddress | None:
+        """From the client's `types.Address` (None: Amazon withheld the address)."""
+        if recipient is None:
+            return None
+        return cls(
+            name=recipient.name or "",
+            address_lines=[line for line in (recipient.address_lines or []) if line],
+            city=recipient.city or "",
+            state_or_region=recipient.state_or_region or "",
+            postal_code=recipient.postal_code or "",
+            country_code=recipient.country_code or "",
+            phone=recipient.phone or "",
+            company=getattr(recipient, "company", None) or "",
+        )
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> AmazonAddress | None:
+        """From what AmazonOrder.shipping_address holds ({} or None: no address)."""
+        if not data:
+            return None
+        values = {name: data.get(name) for name in FIELDS if data.get(name) is not None}
+        values["address_lines"] = [line for line in values.get("address_lines") or [] if line]
+        return cls(**values)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+    def changed(self, **values: Any) -> AmazonAddress:
+        return replace(self, **{name: value for name, value in values.items() if name in FIELDS})
+
+    @property
+    def street(self) -> str:
+        return "\n".join(line for line in self.address_lines if line)
+
+    def split_name(self) -> tuple[str, str]:
+        return split_name(self.name)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """First and last name from one name as Amazon sends it ("Jane Q. Buyer" -> "Jane", "Q. Buyer")."""
+    first, _sep, last = (name or "").strip().partition(" ")
+    return first, last.strip()

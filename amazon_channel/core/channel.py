@@ -1,0 +1,17 @@
+"""The channel's names as the orders app stores them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# orders.Order.channel of every Commerce order imported from Amazon.
+CHANNEL = "amazon"
+# The `origin` of an order event the import caused: Amazon already knows, so nothing is sent back.
+FROM_AMAZON = "amazon_import"
+PAYMENT_METHOD = "amazon_payment"
+PAYMENT_TITLE = "Amazon Channel Payment"
+
+
+def is_amazon_order(order: Any) -> bool:
+    """A Commerce order (or anything with a `channel`) that came from Amazon."""
+    return getattr(order, "channel", None) == CHANNEL

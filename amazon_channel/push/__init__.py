@@ -1,0 +1,26 @@
+"""Updates out: every shipment, refund (credit memo) and cancel of an Amazon order reaches Seller Central through an
+outbox.
+
+A shipment, credit memo or cancel of an Amazon order writes an `OutboundUpdate` in the same transaction as the change
+itself (`listeners`, `recording`). Workers deliver them (`tasks`, `scheduling`); nothing reaches Amazon from a web
+request. Modules: `transitions` (the states and the one function that moves them), `shipments` (confirmShipment),
+`feeds` (cancels and refunds batched into feeds), `scheduling` (sweep, delivery, retry), `outcome` (what Amazon's
+answers mean), `timing`, and the pages: `selectors`, `views`, `blocks`, `urls`.
+
+Delivery guarantees:
+- A claim is a compare-and-set UPDATE on the row's own columns (core.leases), so two workers never send the same
+  update; a worker that dies keeps the update "sending" until its lease runs out, then the sweep claims it again and
+  re-sends it.
+- Re-sending is safe: a shipment's packages carry a stable packageReferenceId (Amazon's confirmShipment is idempotent
+  on it); a feed message is only sent again if its feed was never created (each step of a feed is recorded before
+  and after it runs, so a crash resumes at the step it stopped at).
+- 429 / 5xx / timeouts are retried by the client; after that the update is rescheduled with backoff. Amazon's
+  rejection (400, or an error in the feed's processing report) marks it failed with Amazon's message until a person
+  retries it.
+- *Read-Only Mode* keeps a store's updates pending.
+"""
+
+from .recording import request_cancel_update
+from .scheduling import deliver_after_commit, retry_update, retry_updates
+
+__all__ = ["deliver_after_commit", "request_cancel_update", "retry_update", "retry_updates"]

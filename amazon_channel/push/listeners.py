@@ -1,0 +1,66 @@
+"""The Amazon channel listens to what orders announces; orders never imports the channel.
+
+Shipments, refunds and cancels of Amazon orders write an outbound update in the orders service's own transaction
+(in-transaction handlers: if writing it fails, the whole action rolls back, so no change is ever lost for Amazon).
+Delivery is queued after commit; the beat sweep delivers whatever a lost message or a dead worker left behind.
+Changes that Amazon itself told us about (origin FROM_AMAZON) are never echoed back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_migrate
+
+from orders import events
+from orders.models import Order
+
+from ..core.channel import CHANNEL, FROM_AMAZON
+from .recording import record_cancel_update, record_refund_update, record_shipment_update
+from .scheduling import deliver_after_commit
+from .tasks import sweep_outbox
+
+PUSH_SWEEP_TASK_NAME = "Amazon: push pending updates"
+
+
+def _is_amazon_order_change(event: events.OrderEvent) -> bool:
+    if event.origin == FROM_AMAZON:
+        return False
+    return Order.objects.filter(pk=event.order_id, channel=CHANNEL).exists()
+
+
+def on_order_shipped(event: events.OrderShipped) -> None:
+    if _is_amazon_order_change(event):
+        deliver_after_commit(record_shipment_update(shipment=event.shipment_id, actor_id=event.actor_id))
+
+
+def on_order_refunded(event: events.OrderRefunded) -> None:
+    if _is_amazon_order_change(event):
+        deliver_after_commit(record_refund_update(credit_memo=event.credit_memo_id, actor_id=event.actor_id))
+
+
+def on_order_canceled(event: events.OrderCanceled) -> None:
+    if _is_amazon_order_change(event):
+        update = record_cancel_update(order=event.order_id, channel_data=event.channel_data, actor_id=event.actor_id)
+        deliver_after_commit(update)
+
+
+def ensure_push_schedule(**kwargs: Any) -> None:
+    """The outbox sweep runs every minute; created once, never overwritten (a merchant may change it)."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    app_config = kwargs.get("app_config")
+    if app_config is not None and app_config.label != "amazon_channel":
+        return
+    if PeriodicTask.objects.filter(name=PUSH_SWEEP_TASK_NAME).exists():
+        return
+    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.MINUTES)
+    PeriodicTask.objects.create(name=PUSH_SWEEP_TASK_NAME, task=sweep_outbox.name, interval=every_minute)
+
+
+def connect() -> None:
+    """Called from the app's ready(): subscribe to the order events, keep the sweep scheduled."""
+    events.subscribe(events.OrderShipped, on_order_shipped, in_transaction=True)
+    events.subscribe(events.OrderRefunded, on_order_refunded, in_transaction=True)
+    events.subscribe(events.OrderCanceled, on_order_canceled, in_transaction=True)
+    post_migrate.connect(ensure_push_schedule, dispatch_uid="amazon_channel.push_schedule")

@@ -1,0 +1,167 @@
+"""Which updates are due, the beat sweep, delivery of one update, and retry by a person."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.models import Shipment
+
+from ..core import client as clients
+from ..core.actors import user_label
+from ..models import AmazonFeed, AmazonStore, OutboundUpdate
+from ..spapi import SpApiClient
+from . import transitions
+from .feeds import CANCEL_FEED, REFUND_FEED, advance_feed, assemble_feed
+from .outcome import DeliveryResult, read_only_message
+from .recording import build_shipment_payload
+from .shipments import deliver_shipment, due_filter
+from .timing import sweep_limit
+
+logger = logging.getLogger(__name__)
+
+Kind = OutboundUpdate.Kind
+State = OutboundUpdate.State
+
+
+def due_shipment_updates(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
+    """Shipments to send now, longest waiting first; at most `limit` per sweep (the rest goes next minute) so a
+    backlog never floods the queue faster than Amazon's confirmShipment quota drains it."""
+    now = now or timezone.now()
+    limit = limit or sweep_limit()
+    return list(
+        OutboundUpdate.objects.filter(due_filter(now), kind=Kind.SHIPMENT, store__read_only_mode=False)
+        .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def stores_with_feed_work(*, now: datetime | None = None) -> list[int]:
+    """Stores with due cancels / refunds to batch, or feeds to take further."""
+    now = now or timezone.now()
+    pending = OutboundUpdate.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        kind__in=[Kind.CANCEL, Kind.REFUND],
+        state=State.PENDING,
+        store__read_only_mode=False,
+    ).values_list("store_id", flat=True)
+    feeds = AmazonFeed.objects.filter(
+        Q(next_check_at__isnull=True) | Q(next_check_at__lte=now), finished_at__isnull=True
+    ).values_list("store_id", flat=True)
+    return sorted(set(pending) | set(feeds))
+
+
+def process_store_feeds(
+    *, store: AmazonStore | int, client: SpApiClient | None = None, now: datetime | None = None
+) -> list[AmazonFeed]:
+    """Batch the store's due cancels and refunds into feeds, and take its open feeds a step further."""
+    now = now or timezone.now()
+    if not isinstance(store, AmazonStore):
+        store = AmazonStore.objects.get(pk=store)
+    for feed_type in (CANCEL_FEED, REFUND_FEED):
+        assemble_feed(store=store, feed_type=feed_type, now=now)
+    open_feeds = list(
+        AmazonFeed.objects.filter(store=store, finished_at__isnull=True)
+        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+        .order_by("pk")
+    )
+    if not open_feeds:
+        return []
+    client = client or clients.client_for_store(store)
+    return [advance_feed(feed=feed, client=client, now=now) for feed in open_feeds]
+
+
+def deliver_update(*, update_id: int, client: SpApiClient | None = None, now: datetime | None = None) -> DeliveryResult:
+    """Deliver one update now (a shipment) or as part of its store's next feed (a cancel or refund)."""
+    update = OutboundUpdate.objects.select_related("store").get(pk=update_id)
+    if update.store.read_only_mode:
+        return DeliveryResult(update_id, update.state, read_only_message(update.store))
+    if update.kind == Kind.SHIPMENT:
+        return deliver_shipment(update_id=update_id, client=client, now=now)
+    process_store_feeds(store=update.store, client=client, now=now)
+    update.refresh_from_db()
+    return DeliveryResult(update_id, update.state, update.last_response)
+
+
+def retry_updates(*, updates: Iterable[OutboundUpdate | int], actor: AbstractBaseUser | None) -> int:
+    """Queue failed updates again (a person fixed the cause). Returns how many were queued.
+
+    A shipment that Amazon has not confirmed any package of is rebuilt from the shipment as it is now (e.g. with the
+    tracking number added since). Each update keeps its identity (packageReferenceId / MessageID).
+    """
+    ids = [u.pk if isinstance(u, OutboundUpdate) else u for u in updates]
+    queued: list[int] = []
+    with transaction.atomic():
+        for update in (
+            OutboundUpdate.objects.select_for_update()
+            .filter(pk__in=ids, state=State.FAILED)
+            .select_related("amazon_order__store")
+        ):
+            if update.kind == Kind.SHIPMENT and update.shipment_id and not update.payload.get("confirmed"):
+                shipment = Shipment.objects.select_related("order").filter(pk=update.shipment_id).first()
+                if shipment is not None:
+                    payload, problem = build_shipment_payload(shipment=shipment, amazon_order=update.amazon_order)
+                    update.payload = payload
+                    if problem:
+                        update.last_response = problem
+                        update.save(update_fields=["payload", "last_response"])
+                        continue
+            message = _("Queued again by %(user)s.") % {"user": user_label(actor)} if actor else _("Queued again.")
+            transitions.move(
+                update,
+                State.PENDING,
+                payload=update.payload,
+                next_attempt_at=None,
+                feed=None,
+                lease_token="",
+                lease_until=None,
+                last_response=message,
+            )
+            queued.append(update.pk)
+        if queued:
+            transaction.on_commit(lambda: enqueue_delivery(update_ids=queued))
+    return len(queued)
+
+
+def retry_update(*, update: OutboundUpdate | int, actor: AbstractBaseUser | None) -> bool:
+    return retry_updates(updates=[update], actor=actor) == 1
+
+
+def deliver_after_commit(update: OutboundUpdate | None) -> None:
+    """Hand a pending update to the workers once the transaction that wrote it commits."""
+    if update is None or update.state != State.PENDING:
+        return
+    update_id = update.pk
+    transaction.on_commit(lambda: enqueue_delivery(update_ids=[update_id]))
+
+
+def enqueue_delivery(*, update_ids: Sequence[int]) -> None:
+    """Hand updates to the workers (called after commit); a lost message is picked up by the sweep."""
+    from .tasks import deliver_outbound_update
+
+    for update_id in update_ids:
+        try:
+            deliver_outbound_update.delay(update_id)
+        except Exception:  # the broker is down: the beat sweep delivers it later
+            logger.warning("could not enqueue Amazon update %s; the sweep will deliver it", update_id, exc_info=True)
+
+
+def sweep_outbox(*, now: datetime | None = None) -> dict[str, int]:
+    """What beat runs every minute: enqueue due shipments and the feed work of each store."""
+    from .tasks import deliver_outbound_update, process_amazon_store_feeds
+
+    now = now or timezone.now()
+    shipments = due_shipment_updates(now=now)
+    stores = stores_with_feed_work(now=now)
+    for update_id in shipments:
+        deliver_outbound_update.delay(update_id)
+    for store_id in stores:
+        process_amazon_store_feeds.delay(store_id)
+    return {"shipments": len(shipments), "stores": len(stores)}

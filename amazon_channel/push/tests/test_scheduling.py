@@ -1,0 +1,73 @@
+"""Which updates are due, the beat sweep, Read-Only Mode."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from amazon_channel.models import OutboundUpdate
+from amazon_channel.push import scheduling, shipments
+from amazon_channel.testing.amazon_orders import Line, make_amazon_order, refund, ship, update_for
+
+pytestmark = pytest.mark.django_db
+
+
+D = Decimal
+
+
+State = OutboundUpdate.State
+
+
+def test_read_only_mode_sends_nothing(amazon, store, amazon_order):
+    store.read_only_mode = True
+    store.save()
+    order = amazon_order.commerce_order
+    shipment = ship(order=order, quantities={"MUG-1": 1}, tracks=[("ups", "UPS", "1Z1")])
+    refund(order=order, quantities={"TEE-1": 1})
+
+    scheduling.deliver_update(update_id=update_for(shipment).pk, client=amazon)
+    scheduling.process_store_feeds(store=store, client=amazon)
+
+    assert amazon.calls == []
+    assert set(OutboundUpdate.objects.values_list("state", flat=True)) == {State.PENDING}
+    assert scheduling.sweep_outbox() == {"shipments": 0, "stores": 0}
+
+
+def test_sweep_enqueues_what_is_due(monkeypatch, store, amazon_order):
+    from amazon_channel.push import tasks as push_tasks
+
+    queued = []
+    monkeypatch.setattr(push_tasks.deliver_outbound_update, "delay", lambda pk: queued.append(("ship", pk)))
+    monkeypatch.setattr(push_tasks.process_amazon_store_feeds, "delay", lambda pk: queued.append(("feeds", pk)))
+    order = amazon_order.commerce_order
+    shipment = ship(order=order, quantities={"MUG-1": 1}, tracks=[("ups", "UPS", "1Z1")])
+    refund(order=order, quantities={"TEE-1": 1})
+
+    assert scheduling.sweep_outbox() == {"shipments": 1, "stores": 1}
+    assert queued == [("ship", update_for(shipment).pk), ("feeds", store.pk)]
+
+
+def test_read_only_mode_keeps_updates_pending(store, amazon_order):
+    store.read_only_mode = True
+    store.save()
+    shipment = ship(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z999")])
+    update = update_for(shipment)
+    assert shipments.claim_update(update_id=update.pk) is None
+    assert scheduling.due_shipment_updates() == []
+    result = scheduling.deliver_update(update_id=update.pk)
+    assert result.state == OutboundUpdate.State.PENDING
+    assert "Read-Only Mode" in result.message
+
+
+def test_a_sweep_takes_the_longest_waiting_shipments_first_up_to_its_limit(store):
+    now = timezone.now()
+    updates = []
+    for minutes in (5, 30, 10):
+        amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 1, D("10.00"))])
+        update = update_for(ship(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z1")]))
+        OutboundUpdate.objects.filter(pk=update.pk).update(next_attempt_at=now - timedelta(minutes=minutes))
+        updates.append(update)
+    assert scheduling.due_shipment_updates(now=now, limit=2) == [updates[1].pk, updates[2].pk]

@@ -1,0 +1,2 @@
+"""Amazon stores (Seller Central accounts): their settings, *Test connection*, *Sync now*, *Recover order* and the
+communication log."""

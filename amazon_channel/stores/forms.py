@@ -1,0 +1,114 @@
+"""Forms of the store pages: parse and validate; every write goes through stores.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import OrderState, OrderStatus
+
+from ..models import AmazonStore
+
+
+class AmazonStoreForm(forms.ModelForm):
+    """Store settings. The client secret and refresh token are write-only: never shown, blank keeps the stored one."""
+
+    client_secret = forms.CharField(
+        label=_("LWA client secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted and never shown again. Leave blank to keep the saved one."),
+    )
+    refresh_token = forms.CharField(
+        label=_("Refresh token"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted and never shown again. Leave blank to keep the saved one."),
+    )
+    last_order_sync = forms.DateTimeField(
+        label=_("Last Order Sync"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_(
+            "The next sync asks Amazon for orders changed since this time. Set it back to import older orders."
+        ),
+    )
+
+    class Meta:
+        model = AmazonStore
+        fields = [
+            "name",
+            "region",
+            "marketplace_id",
+            "seller_id",
+            "client_id",
+            "client_secret",
+            "refresh_token",
+            "import_orders",
+            "commerce_store",
+            "customer_creation",
+            "order_number_source",
+            "order_status_mode",
+            "processing_order_status",
+            "read_only_mode",
+            "sync_interval_minutes",
+            "last_order_sync",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Imported orders are invoiced, so they are `processing`: only that state's statuses fit.
+        statuses = OrderStatus.objects.filter(state=OrderState.PROCESSING).order_by("label")
+        self.fields["processing_order_status"] = forms.ChoiceField(
+            label=_("Processing Order Status"),
+            required=False,
+            choices=[("", "---------"), *((s.code, s.label) for s in statuses)],
+        )
+        self.fields["sync_interval_minutes"].min_value = 1
+        self.fields["sync_interval_minutes"].widget.attrs["min"] = 1
+        if self.instance.pk is None:
+            for name in ("client_secret", "refresh_token"):
+                self.fields[name].required = True
+                self.fields[name].help_text = _("Stored encrypted and never shown again.")
+
+    def clean_sync_interval_minutes(self) -> int:
+        value = self.cleaned_data["sync_interval_minutes"]
+        if value < 1:
+            raise forms.ValidationError(_("Sync at most once a minute."))
+        return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("order_status_mode") == AmazonStore.OrderStatusMode.CUSTOM and not data.get(
+            "processing_order_status"
+        ):
+            self.add_error("processing_order_status", _("Choose the status imported orders get."))
+        return data
+
+    def _post_clean(self) -> None:
+        # The model instance is saved by the service (which knows blank secrets mean "keep"); validate only.
+        pass
+
+    def settings_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
+
+
+class SyncNowForm(forms.Form):
+    since = forms.DateTimeField(
+        label=_("Import orders changed since"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave blank to continue from Last Order Sync."),
+    )
+
+
+class RecoverOrderForm(forms.Form):
+    amazon_order_id = forms.RegexField(
+        label=_("Amazon order number"),
+        regex=r"^\s*[0-9A-Za-z-]{5,64}\s*$",
+        error_messages={"invalid": _("Enter an Amazon order number such as 123-1234567-1234567.")},
+    )
+
+    def clean_amazon_order_id(self) -> str:
+        return self.cleaned_data["amazon_order_id"].strip()

@@ -1,0 +1,18 @@
+"""Reads for the store pages: a fixed number of queries per page, whatever the number of rows."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from ..models import AmazonStore, CommunicationLog
+
+
+def store_list() -> QuerySet[AmazonStore]:
+    return AmazonStore.objects.select_related("commerce_store", "periodic_task__interval").annotate(
+        order_count=Count("amazon_orders", distinct=True),
+        failed_count=Count("amazon_orders", filter=~Q(amazon_orders__import_error=""), distinct=True),
+    )
+
+
+def communication_log(*, store: AmazonStore) -> QuerySet[CommunicationLog]:
+    return CommunicationLog.objects.filter(store=store).order_by("-created_at", "-id")

@@ -1,0 +1,78 @@
+"""Amazon stores: their settings (saved with their sync schedule) and *Test connection*."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..core import client as clients
+from ..models import AmazonStore
+from ..spapi import errors
+from ..spapi.auth import TokenCache
+from ..sync import schedule_store_sync
+
+SECRET_FIELDS = ("client_secret", "refresh_token")
+
+
+@transaction.atomic
+def save_amazon_store(
+    *, store: AmazonStore | None, data: dict[str, Any], actor: AbstractBaseUser | None
+) -> AmazonStore:
+    """Create or update a store from cleaned form data; a blank secret keeps the stored one (write-only fields)."""
+    store = store or AmazonStore()
+    for field, value in data.items():
+        if field in SECRET_FIELDS and not value:
+            continue
+        setattr(store, field, value)
+    store.full_clean()
+    store.save()
+    schedule_store_sync(store=store)
+    return store
+
+
+def preview_amazon_store(*, store: AmazonStore | None, data: dict[str, Any]) -> AmazonStore:
+    """An unsaved copy of the store with the form's values, for *Test connection* before saving."""
+    preview = AmazonStore() if store is None else AmazonStore.objects.get(pk=store.pk)
+    for field, value in data.items():
+        if field in SECRET_FIELDS and not value:
+            continue
+        setattr(preview, field, value)
+    return preview
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    message: str
+
+
+def check_amazon_connection(*, store: AmazonStore, actor: AbstractBaseUser | None) -> ConnectionCheck:
+    """A real token exchange and one searchOrders call with the store's credentials (saved or not yet saved).
+
+    Amazon's own message comes back on failure, so the merchant can tell a wrong secret from a wrong marketplace.
+    """
+    # A fresh token cache: the check must really exchange the credentials typed in, not reuse a cached token.
+    client = clients.client_for_store(store, token_cache=TokenCache())
+    try:
+        client.search_orders(
+            created_after=timezone.now() - timedelta(days=1),
+            marketplace_ids=[store.marketplace_id],
+            max_results_per_page=1,
+        )
+    except errors.SpApiError as exc:
+        detail = exc.message or exc.code or str(exc)
+        code = f" ({exc.code})" if exc.code else ""
+        message = _("Amazon refused the connection%(code)s: %(detail)s") % {"code": code, "detail": detail}
+        return ConnectionCheck(False, message)
+    except Exception as exc:  # a wrong endpoint or a network failure: say what happened rather than a 500 page
+        return ConnectionCheck(False, _("Amazon could not be reached: %(detail)s") % {"detail": exc})
+    message = _("Connected to Amazon: the credentials work for marketplace %(marketplace)s.") % {
+        "marketplace": store.marketplace_id
+    }
+    return ConnectionCheck(True, message)

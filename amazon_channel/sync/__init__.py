@@ -1,0 +1,27 @@
+"""Orders in: the import of Amazon orders as Commerce orders.
+
+Modules, in the order a run flows through them: `runs` (the lease, the window and the cursor, retries, *Recover
+order*), `paging` (searchOrders pages, prefetched), `pages` (one page written in bulk), `mapping` (Amazon's data as
+rows), `set_aside` (orders that can't be read or stored), `placing` (the Commerce orders), `reconciling` (Amazon-side
+cancels and shipments), `rules` (which orders are importable), `result`, `schedule` (each store's beat entry, *Sync
+now*), `tasks`.
+"""
+
+from .pages import process_orders
+from .placing import build_new_order
+from .result import ImportRefused, ImportResult
+from .rules import is_importable
+from .runs import import_orders, recover_order
+from .schedule import request_store_sync, schedule_store_sync
+
+__all__ = [
+    "ImportRefused",
+    "ImportResult",
+    "build_new_order",
+    "import_orders",
+    "is_importable",
+    "process_orders",
+    "recover_order",
+    "request_store_sync",
+    "schedule_store_sync",
+]
