@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from orders.models import Store
@@ -22,7 +23,7 @@ SANDBOX_CREDENTIALS = {
 }
 
 
-def connect_demo_store(*, actor, commerce_store: Store) -> tuple[AmazonStore, bool]:
+def connect_demo_store(*, actor: AbstractBaseUser | None, commerce_store: Store) -> tuple[AmazonStore, bool]:
     """Idempotent: (store, created)."""
     existing = AmazonStore.objects.filter(name=DEMO_STORE_NAME).first()
     if existing is not None:
@@ -44,7 +45,7 @@ def connect_demo_store(*, actor, commerce_store: Store) -> tuple[AmazonStore, bo
     return store, True
 
 
-def first_import(*, store: AmazonStore, actor) -> str:
+def first_import(*, store: AmazonStore, actor: AbstractBaseUser | None) -> str:
     """Run the first import now so the demo opens with Amazon orders; the beat schedule takes over after."""
     try:
         result = import_orders(store=store, actor=actor)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -19,15 +17,16 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import feeds as feed_processing
 from . import orders as o
-from . import page
-from .spec import Spec, parse_datetime
-from .state import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, TOKEN_LIFETIME, Fault, Feed, Sandbox
+from .control_api import ControlApi
+from .feeds_api import FeedsApi
+from .orders_api import OrdersApi
+from .replies import Reply, ReplyNow, error, invalid
+from .spec import Spec
+from .state import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, TOKEN_LIFETIME, Fault, Sandbox
 
 log = logging.getLogger("seller_central_sandbox")
 
-ORDER_ID = re.compile(r"^\d{3}-\d{7}-\d{7}$")
 EXPIRED = "The access token you provided has expired."
 DENIED = "Access to requested resource is denied."
 INVALID_TOKEN = "The access token you provided is revoked, malformed or invalid."
@@ -68,31 +67,7 @@ CONTROL_RULES = [
 NEEDS_TOKEN = {r.endpoint for r in API_RULES} - {"token", "uploadFeedDocument", "downloadFeedDocument"}
 
 
-@dataclass
-class Reply:
-    status: int
-    body: Any = None  # JSON-able, bytes, or None
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/json"
-
-
-def error(status: int, code: str, message: str, details: str | None = None) -> Reply:
-    entry = {"code": code, "message": message}
-    if details is not None:
-        entry["details"] = details
-    return Reply(status, {"errors": [entry]})
-
-
-def invalid(message: str) -> Reply:
-    return error(400, "InvalidInput", message)
-
-
-class ReplyNow(Exception):
-    def __init__(self, reply: Reply) -> None:
-        self.reply = reply
-
-
-class SandboxApp:
+class SandboxApp(OrdersApi, FeedsApi, ControlApi):
     def __init__(self, sandbox: Sandbox, spec: Spec) -> None:
         self.sandbox = sandbox
         self.spec = spec
@@ -307,221 +282,7 @@ class SandboxApp:
             values = _parse_loosely(request, operation)
         return values
 
-    def op_searchOrders(self, request: Request, body: bytes) -> Reply:
-        q = self._query(request, "searchOrders")
-        created_after, updated_after = q.get("createdAfter"), q.get("lastUpdatedAfter")
-        if (created_after is None) == (updated_after is None):
-            return invalid("Exactly one of createdAfter and lastUpdatedAfter must be provided.")
-        if created_after is not None and "lastUpdatedBefore" in q:
-            return invalid("lastUpdatedBefore cannot be combined with createdAfter.")
-        if updated_after is not None and "createdBefore" in q:
-            return invalid("createdBefore cannot be combined with lastUpdatedAfter.")
-        limit = q.get("maxResultsPerPage", 100)
-        if not 1 <= limit <= 100:
-            return invalid("maxResultsPerPage must be between 1 and 100.")
-        by_created = created_after is not None
-        after_name, before_name = (
-            ("createdAfter", "createdBefore") if by_created else ("lastUpdatedAfter", "lastUpdatedBefore")
-        )
-        after = (created_after or updated_after).timestamp()
-        before_param: datetime | None = q.get(before_name)
-        filters = {
-            "by_created": by_created,
-            "after": after,
-            "before": before_param.timestamp() if before_param else None,
-            "statuses": q.get("fulfillmentStatuses"),
-            "marketplace_ids": q.get("marketplaceIds"),
-            "fulfilled_by": q.get("fulfilledBy"),
-        }
-        included = frozenset(q.get("includedData") or ())
-        sandbox = self.sandbox
-        with sandbox.lock:
-            now = sandbox.clock.now()
-            token = q.get("paginationToken")
-            start_after = None
-            if token:
-                state = sandbox.page_tokens.get(token)
-                if state is None:
-                    return invalid("Invalid paginationToken.")
-                if state["expires"] < now:
-                    return invalid("The paginationToken has expired; start the search again.")
-                if state["filters"] != filters:
-                    return invalid("The other parameters must be the same as in the request that returned this token.")
-                before, start_after = state["before"], tuple(state["last_key"])
-            else:
-                latest = now - 120
-                if before_param is not None:
-                    before = before_param.timestamp()
-                    if before > latest:
-                        return invalid(f"{before_name} must be at least two minutes before the time of the request.")
-                    if before < after:
-                        return invalid(f"{before_name} must be equal to or after {after_name}.")
-                else:
-                    before = float(int(latest))
-                    if after > before:
-                        return invalid(f"{after_name} must be at least two minutes before the time of the request.")
-            found, last_key = sandbox.search(
-                by_created=by_created,
-                after=after,
-                before=before,
-                statuses=filters["statuses"],
-                marketplace_ids=filters["marketplace_ids"],
-                fulfilled_by=filters["fulfilled_by"],
-                start_after=start_after,
-                limit=limit,
-            )
-            payload: dict[str, Any] = {"orders": [order.to_api(included) for order in found]}
-            if last_key is not None:
-                next_token = sandbox.new_page_token({"filters": filters, "before": before, "last_key": last_key})
-                payload["pagination"] = {"nextToken": next_token}
-            payload[before_name] = o.iso(before)
-        return Reply(200, payload)
-
-    def op_getOrder(self, request: Request, body: bytes, orderId: str) -> Reply:
-        q = self._query(request, "getOrder")
-        if not ORDER_ID.match(orderId):
-            return invalid(f"Invalid orderId {orderId!r}: expected 3-7-7 digits.")
-        with self.sandbox.lock:
-            order = self.sandbox.orders.get(orderId)
-            if order is None or order.indexed_at > self.sandbox.clock.now():
-                return error(404, "NotFound", f"Order {orderId} was not found.")
-            return Reply(200, {"order": order.to_api(frozenset(q.get("includedData") or ()))})
-
-    def op_confirmShipment(self, request: Request, body: bytes, orderId: str) -> Reply:
-        payload = self._json_body(body, "confirmShipment")
-        if not ORDER_ID.match(orderId):
-            return invalid(f"Invalid orderId {orderId!r}: expected 3-7-7 digits.")
-        detail = payload["packageDetail"]
-        reference = detail["packageReferenceId"]
-        if not re.fullmatch(r"[1-9]\d*", reference):
-            return invalid("packageReferenceId must be a positive number.")
-        sandbox = self.sandbox
-        with sandbox.lock:
-            order = sandbox.orders.get(orderId)
-            if order is None:
-                return error(404, "NotFound", f"Order {orderId} was not found.")
-            if payload["marketplaceId"] != order.marketplace_id:
-                return invalid(f"Order {orderId} does not belong to marketplace {payload['marketplaceId']}.")
-            if order.fulfilled_by != o.MERCHANT:
-                return invalid(f"Order {orderId} is fulfilled by Amazon; the seller cannot confirm its shipment.")
-            if order.status == o.CANCELLED:
-                return invalid(f"Order {orderId} is cancelled and cannot be shipped.")
-            if order.status == o.PENDING:
-                return invalid(f"Order {orderId} is pending and cannot be shipped yet.")
-            quantities: dict[str, int] = {}
-            for line in detail["orderItems"]:
-                if line["quantity"] < 1:
-                    return invalid(f"The quantity of order item {line['orderItemId']} must be at least 1.")
-                quantities[line["orderItemId"]] = quantities.get(line["orderItemId"], 0) + line["quantity"]
-            if not quantities:
-                return invalid("The package has no order items.")
-            package_items = [{"orderItemId": k, "quantity": v} for k, v in quantities.items()]
-            existing = next((p for p in order.packages if p["packageReferenceId"] == reference), None)
-            if existing is not None:
-                if sorted(existing["packageItems"], key=str) != sorted(package_items, key=str):
-                    return invalid(f"packageReferenceId {reference} was already confirmed with other items.")
-                # The same package again (a retry): no double quantities; tracking corrections are taken.
-                existing.update(_package_tracking(detail))
-                return Reply(204)
-            for item_id, qty in quantities.items():
-                item = order.item(item_id)
-                if item is None:
-                    return invalid(f"Order item {item_id} is not part of order {orderId}.")
-                if qty > item.quantity_open:
-                    return invalid(
-                        f"Quantity {qty} of order item {item_id} is more than the {item.quantity_open} left to ship."
-                    )
-            now = sandbox.clock.now()
-            for item_id, qty in quantities.items():
-                order.item(item_id).quantity_shipped += qty  # type: ignore[union-attr]
-            order.packages.append(
-                {
-                    "packageReferenceId": reference,
-                    "createdTime": o.iso(now),
-                    "packageStatus": {"status": "SHIPPED"},
-                    **_package_tracking(detail),
-                    "packageItems": package_items,
-                }
-            )
-            order.status = order.derive_status()
-            sandbox.touch(order, now)
-        return Reply(204)
-
     # --- Feeds ----------------------------------------------------------------------------------------------------
-    def op_createFeedDocument(self, request: Request, body: bytes) -> Reply:
-        payload = self._json_body(body, "createFeedDocument")
-        doc = self.sandbox.new_document(payload["contentType"])
-        return Reply(201, {"feedDocumentId": doc.document_id, "url": self._url(request, "uploads", doc.document_id)})
-
-    def op_uploadFeedDocument(self, request: Request, body: bytes, documentId: str) -> Reply:
-        doc = self.sandbox.documents.get(documentId)
-        if doc is None:
-            return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
-        if (request.headers.get("Content-Type") or "") != doc.content_type:
-            # A pre-signed URL is signed for the content type given to createFeedDocument.
-            return _s3_error(403, "SignatureDoesNotMatch", "The Content-Type does not match the signed request.")
-        doc.content = body
-        return Reply(200)
-
-    def op_downloadFeedDocument(self, request: Request, body: bytes, documentId: str) -> Reply:
-        doc = self.sandbox.documents.get(documentId)
-        if doc is None or doc.content is None:
-            return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
-        return Reply(200, doc.content, content_type=doc.content_type)
-
-    def op_createFeed(self, request: Request, body: bytes) -> Reply:
-        payload = self._json_body(body, "createFeed")
-        feed_type = payload["feedType"]
-        if feed_type not in feed_processing.FEED_TYPES:
-            return invalid(f"The sandbox does not process feedType {feed_type}.")
-        unknown = [m for m in payload["marketplaceIds"] if m not in o.MARKETPLACES]
-        if unknown:
-            return invalid(f"Unknown marketplaceIds: {', '.join(unknown)}.")
-        sandbox = self.sandbox
-        with sandbox.lock:
-            doc = sandbox.documents.get(payload["inputFeedDocumentId"])
-            if doc is None:
-                return invalid(f"inputFeedDocumentId {payload['inputFeedDocumentId']} does not exist.")
-            if doc.content is None:
-                return invalid(f"Nothing was uploaded for inputFeedDocumentId {doc.document_id}.")
-            feed = Feed(
-                feed_id=sandbox.next_feed_id(),
-                feed_type=feed_type,
-                marketplace_ids=list(payload["marketplaceIds"]),
-                input_document_id=doc.document_id,
-                created=sandbox.clock.now(),
-            )
-            sandbox.feeds[feed.feed_id] = feed
-        return Reply(202, {"feedId": feed.feed_id})
-
-    def op_getFeed(self, request: Request, body: bytes, feedId: str) -> Reply:
-        feed = self.sandbox.feeds.get(feedId)
-        if feed is None:
-            return error(404, "NotFound", f"Feed {feedId} was not found.")
-        return Reply(200, feed.to_api())
-
-    def op_cancelFeed(self, request: Request, body: bytes, feedId: str) -> Reply:
-        with self.sandbox.lock:
-            feed = self.sandbox.feeds.get(feedId)
-            if feed is None:
-                return error(404, "NotFound", f"Feed {feedId} was not found.")
-            if feed.status != "IN_QUEUE":
-                return invalid(f"Feed {feedId} is {feed.status} and can no longer be cancelled.")
-            feed.status = "CANCELLED"
-        return Reply(200)
-
-    def op_getFeedDocument(self, request: Request, body: bytes, feedDocumentId: str) -> Reply:
-        self._query(request, "getFeedDocument")
-        doc = self.sandbox.documents.get(feedDocumentId)
-        if doc is None:
-            return error(404, "NotFound", f"Feed document {feedDocumentId} was not found.")
-        data = {"feedDocumentId": doc.document_id, "url": self._url(request, "downloads", doc.document_id)}
-        if doc.compressed:
-            data["compressionAlgorithm"] = "GZIP"
-        return Reply(200, data)
-
-    def _url(self, request: Request, kind: str, document_id: str) -> str:
-        return f"{request.host_url}_sandbox/{kind}/{document_id}"
 
     def _json_body(self, body: bytes, operation: str) -> Any:
         try:
@@ -538,114 +299,6 @@ class SandboxApp:
         return payload
 
     # --- control API ----------------------------------------------------------------------------------------------
-    def control_page(self, request: Request) -> Response:
-        return Response(page.render(self.sandbox), content_type="text/html; charset=utf-8")
-
-    def control_state(self, request: Request) -> Response:
-        s = self.sandbox
-        with s.lock:
-            return _json(
-                {
-                    "seed": s.seed,
-                    "now": o.iso(s.clock.now()),
-                    "now_epoch": s.clock.now(),
-                    "clock_offset": s.clock.offset,
-                    "rate_limits": s.rate_limits,
-                    "time_scale": s.time_scale,
-                    "strict": s.strict,
-                    "validating": self.spec.enabled,
-                    "orders": len(s.orders),
-                    "schema_errors": list(s.schema_errors),
-                }
-            )
-
-    def control_reset(self, request: Request) -> Response:
-        args = _json_args(request)
-        self.sandbox.reset(**args)
-        return _json({"ok": True, "orders": len(self.sandbox.orders)})
-
-    def control_list_orders(self, request: Request) -> Response:
-        self.sandbox.tick()
-        with self.sandbox.lock:
-            return _json([order.to_dict() for order in self.sandbox.orders.values()])
-
-    def control_add_orders(self, request: Request) -> Response:
-        args = _json_args(request)
-        count = int(args.pop("n", args.pop("count", 1)))
-        created_ago = args.pop("created_seconds_ago", None)
-        created = int(self.sandbox.clock.now() - created_ago) if created_ago is not None else None
-        ids = self.sandbox.add_orders(count, o.Kind(**args), created=created)
-        return _json(ids)
-
-    def control_get_order(self, request: Request, order_id: str) -> Response:
-        self.sandbox.tick()
-        with self.sandbox.lock:
-            order = self.sandbox.orders.get(order_id)
-            if order is None:
-                return _json({"error": f"no order {order_id}"}, 404)
-            data = order.to_dict()
-            data["api"] = order.to_api(frozenset(page.ALL_INCLUDED))
-            return _json(data)
-
-    def control_set_status(self, request: Request, order_id: str) -> Response:
-        args = _json_args(request)
-        if args["status"] not in o.STATUSES:
-            raise ValueError(f"unknown status {args['status']!r}")
-        order = self.sandbox.orders.get(order_id)
-        if order is None:
-            return _json({"error": f"no order {order_id}"}, 404)
-        self.sandbox.set_status(order, args["status"])
-        return _json(order.to_dict())
-
-    def control_advance(self, request: Request) -> Response:
-        now = self.sandbox.advance(float(_json_args(request)["seconds"]))
-        return _json({"now": o.iso(now), "now_epoch": now})
-
-    def control_list_faults(self, request: Request) -> Response:
-        with self.sandbox.lock:
-            return _json([f.to_dict() for f in self.sandbox.faults])
-
-    def control_inject(self, request: Request) -> Response:
-        args = _json_args(request)
-        fault = Fault(
-            kind=str(args["fault"]),
-            operation=args.get("operation"),
-            remaining=args.get("count"),
-            rate=args.get("rate"),
-            seconds=float(args.get("seconds", 2.0)),
-        )
-        self.sandbox.add_fault(fault)
-        return _json(fault.to_dict())
-
-    def control_clear_faults(self, request: Request) -> Response:
-        with self.sandbox.lock:
-            self.sandbox.faults.clear()
-        return _json({"ok": True})
-
-    def control_ledger(self, request: Request) -> Response:
-        return _json(self.sandbox.ledger_entries(request.args.get("operation")))
-
-    def control_list_feeds(self, request: Request) -> Response:
-        self.sandbox.tick()
-        with self.sandbox.lock:
-            return _json([{**f.to_api(), "summary": f.summary} for f in self.sandbox.feeds.values()])
-
-    def control_process_feeds(self, request: Request) -> Response:
-        return _json(self.sandbox.process_feeds())
-
-
-def _package_tracking(detail: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "carrier": detail.get("carrierName") or detail["carrierCode"],
-        "shipTime": o.iso(parse_datetime(detail["shipDate"]).timestamp()),
-        "shippingService": detail.get("shippingMethod") or "Standard",
-        "trackingNumber": detail["trackingNumber"],
-    }
-
-
-def _s3_error(status: int, code: str, message: str) -> Reply:
-    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
-    return Reply(status, body.encode(), content_type="application/xml")
 
 
 def _ledger_body(request: Request, endpoint: str) -> Any:
@@ -678,12 +331,3 @@ def _parse_loosely(request: Request, operation: str) -> dict[str, Any]:
         else:
             values[key] = raw
     return values
-
-
-def _json_args(request: Request) -> dict[str, Any]:
-    data = request.get_data()
-    return json.loads(data) if data else {}
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data, default=str), status=status, content_type="application/json")

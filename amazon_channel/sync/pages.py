@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from orders.bulk import build_row, insert_rows, upsert_rows
 
 from ..models import AmazonOrder, AmazonOrderItem, AmazonOrderStatusChange, AmazonStore
+from ..spapi import types
 from ..spapi.types import BadOrder
 from .mapping import item_row, order_row
 from .placing import create_commerce_orders
@@ -60,7 +62,9 @@ ITEM_FIELDS_FROM_AMAZON = [
 ]
 
 
-def process_orders(*, store: AmazonStore, orders: Iterable, actor, result: ImportResult) -> list[AmazonOrder]:
+def process_orders(
+    *, store: AmazonStore, orders: Iterable[types.Order], actor: AbstractBaseUser | None, result: ImportResult
+) -> list[AmazonOrder]:
     """Upsert a page of Amazon orders (types.Order) and bring their Commerce orders in line; a few queries a page.
 
     Runs inside the caller's transaction; one order failing is recorded on it and never blocks the others."""
@@ -204,7 +208,7 @@ def apply_to_commerce(
     store: AmazonStore,
     rows: list[AmazonOrder],
     items_of: dict[str, list[AmazonOrderItem]],
-    actor,
+    actor: AbstractBaseUser | None,
     result: ImportResult,
     save: bool = True,
 ) -> list[AmazonOrder]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,7 @@ def create_commerce_orders(
     store: AmazonStore,
     rows: list[AmazonOrder],
     items_of: dict[str, list[AmazonOrderItem]],
-    actor,
+    actor: AbstractBaseUser | None,
     result: ImportResult,
 ) -> None:
     prepared: list[tuple[AmazonOrder, NewOrder]] = []
@@ -55,7 +56,9 @@ def create_commerce_orders(
         _linked(row, order, result)
 
 
-def _create_one(store: AmazonStore, row: AmazonOrder, new: NewOrder, actor, result: ImportResult) -> None:
+def _create_one(
+    store: AmazonStore, row: AmazonOrder, new: NewOrder, actor: AbstractBaseUser | None, result: ImportResult
+) -> None:
     try:
         with transaction.atomic():
             (order,) = create_orders(orders=[new], actor=actor, invoice_offline=True, origin=FROM_AMAZON)

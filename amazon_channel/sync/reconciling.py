@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,11 @@ logger = logging.getLogger(__name__)
 
 
 def reconcile(
-    *, rows: list[AmazonOrder], items_of: dict[str, list[AmazonOrderItem]], actor, result: ImportResult
+    *,
+    rows: list[AmazonOrder],
+    items_of: dict[str, list[AmazonOrderItem]],
+    actor: AbstractBaseUser | None,
+    result: ImportResult,
 ) -> dict[int, AmazonOrder]:
     """Amazon canceled an order, or shipped (part of) it: reflect that on the Commerce order, told with
     origin FROM_AMAZON so the channel does not echo it back to Amazon. Repeats are no-ops."""
@@ -65,7 +70,12 @@ def reconcile(
 
 
 def _apply_amazon_state(
-    row: AmazonOrder, order: Order, items: list, amazon_items: list[AmazonOrderItem], actor, result: ImportResult
+    row: AmazonOrder,
+    order: Order,
+    items: list,
+    amazon_items: list[AmazonOrderItem],
+    actor: AbstractBaseUser | None,
+    result: ImportResult,
 ) -> str:
     if order.state == OrderState.HOLDED:
         return ""  # staff put it on hold on purpose; Amazon's change waits until they release it

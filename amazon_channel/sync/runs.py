@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from ..core import client as clients
 from ..core.leases import Lease
 from ..models import AmazonOrder, AmazonStore
-from ..spapi import errors
+from ..spapi import SpApiClient, errors
 from .pages import apply_to_commerce, process_orders
 from .paging import search_pages
 from .result import ImportRefused, ImportResult, LeaseLost, ProgressCallback
@@ -75,7 +75,7 @@ def import_orders(
     actor: AbstractBaseUser | None = None,
     since: datetime | None = None,
     progress: ProgressCallback | None = None,
-    client=None,
+    client: SpApiClient | None = None,
 ) -> ImportResult:
     """Import what changed at Amazon since the store's Last Order Sync (or since `since`, for a backfill)."""
     result = ImportResult(store_id=store.pk)
@@ -110,7 +110,7 @@ def _import_window(
     *,
     store: AmazonStore,
     client,
-    actor,
+    actor: AbstractBaseUser | None,
     since: datetime | None,
     result: ImportResult,
     progress: ProgressCallback | None,
@@ -180,7 +180,9 @@ def _commit_without_waiting_for_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _refetch_unreadable(*, store: AmazonStore, client, actor, result: ImportResult, lease: str) -> None:
+def _refetch_unreadable(
+    *, store: AmazonStore, client: SpApiClient, actor: AbstractBaseUser | None, result: ImportResult, lease: str
+) -> None:
     for amazon_id in AmazonOrder.objects.filter(store=store, needs_refetch=True).values_list(
         "amazon_order_id", flat=True
     )[:RETRY_BATCH]:
@@ -196,7 +198,7 @@ def _refetch_unreadable(*, store: AmazonStore, client, actor, result: ImportResu
             process_orders(store=store, orders=[order], actor=actor, result=result)
 
 
-def _retry_failed(*, store: AmazonStore, actor, result: ImportResult) -> None:
+def _retry_failed(*, store: AmazonStore, actor: AbstractBaseUser | None, result: ImportResult) -> None:
     """Orders that failed in an earlier run, retried from what we stored (Amazon may not send them again)."""
     if not store.import_orders:
         return
@@ -215,7 +217,7 @@ def _retry_failed(*, store: AmazonStore, actor, result: ImportResult) -> None:
 
 
 def recover_order(
-    *, store: AmazonStore, amazon_order_id: str, actor: AbstractBaseUser | None, client=None
+    *, store: AmazonStore, amazon_order_id: str, actor: AbstractBaseUser | None, client: SpApiClient | None = None
 ) -> AmazonOrder:
     """Import one Amazon order by its number, now (getOrder), whatever the cursor says."""
     client = client or clients.client_for_store(store)
