@@ -2,7 +2,11 @@
 filter chips, bookmarkable URLs (everything lives in the query string) and a CSV export of the filtered set.
 
 A page declares a `Grid` subclass and hands it a queryset that already joins what the rows show, so the number of
-queries never grows with the page size.
+queries never grows with the page size. A grid over a big table may instead declare `load_rows(ids)`: the filters,
+the sort and the page's OFFSET / LIMIT then pick the page's ids on the main table alone and only those rows are
+joined and loaded (see `Grid.load_rows`).
+
+Whatever the query string holds, a grid answers a page or a 404, never an error: values it can't read are ignored.
 """
 
 from __future__ import annotations
@@ -12,14 +16,20 @@ import csv
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
+
+# A number filter's bounds stop at 10^100 and at the 30th decimal place.
+MAX_INTEGER_DIGITS = 100
+MAX_DECIMAL_PLACES = 30
+# The largest OFFSET + LIMIT a database accepts (a signed 64-bit integer in PostgreSQL and SQLite).
+MAX_ROW_INDEX = 2**63 - 1
 
 # --- columns ------------------------------------------------------------------------------------------------------
 
@@ -64,12 +74,28 @@ class GridFilter:
         """(text, parameters to drop) for each active part of this filter."""
         raise NotImplementedError
 
+    def context(self, data: QueryDict) -> dict[str, Any]:
+        """What the filter's template shows of the current request (besides `filter` and `grid`)."""
+        return {"current": self.value(data)}
+
+    def value(self, data: QueryDict) -> Any:
+        raise NotImplementedError
+
 
 class ChoiceFilter(GridFilter):
     template = "admin_ui/filters/choice.html"
 
-    def __init__(self, name: str, label: str, field: str, choices: Sequence[tuple[str, str]] | Callable[[], Any]):
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        field: str,
+        choices: Sequence[tuple[str, str]] | Callable[[], Any],
+        *,
+        empty_label: str = _("Any"),
+    ):
         self.name, self.label, self.field, self._choices = name, label, field, choices
+        self.empty_label = empty_label  # the first option, meaning "not filtered"
 
     @property
     def choices(self) -> list[tuple[str, str]]:
@@ -81,7 +107,7 @@ class ChoiceFilter(GridFilter):
 
     def value(self, data: QueryDict) -> str:
         value = data.get(self.name, "")
-        return value if value in dict(self.choices) else ""
+        return value if value and value in dict(self.choices) else ""  # choices loaded only when one is asked for
 
     def apply(self, qs, data):
         value = self.value(data)
@@ -126,20 +152,34 @@ class RangeFilter(GridFilter):
             value = Decimal(raw)
         except InvalidOperation:
             return None
-        return value if value.is_finite() else None
+        if not value.is_finite():
+            return None
+        # PostgreSQL refuses to compare a numeric of 130,000 digits; beyond any amount a column holds, a bound
+        # means the same at 10^100, and a difference past the 30th decimal place is no difference.
+        if value.adjusted() >= MAX_INTEGER_DIGITS:
+            return Decimal(1).scaleb(MAX_INTEGER_DIGITS).copy_sign(value)
+        if value.as_tuple().exponent < -MAX_DECIMAL_PLACES:
+            with localcontext(prec=MAX_INTEGER_DIGITS + MAX_DECIMAL_PLACES + 1):
+                value = value.quantize(Decimal(1).scaleb(-MAX_DECIMAL_PLACES))
+        return value
 
     def bounds(self, data: QueryDict):
         return self.parse(data.get(self.param_from, "")), self.parse(data.get(self.param_to, ""))
 
+    def context(self, data):
+        low, high = self.bounds(data)
+        return {"low": low, "high": high}
+
     def apply(self, qs, data):
         low, high = self.bounds(data)
         if self.kind == "date":
-            # Compare the raw timestamp (indexed) with the local day's start and the next day's start.
-            tz = timezone.get_current_timezone()
-            if low:
-                qs = qs.filter(**{f"{self.field}__gte": dt.datetime.combine(low, dt.time.min, tzinfo=tz)})
-            if high:
-                end = dt.datetime.combine(high + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+            # Compare the raw timestamp (indexed) with the local day's start and the next day's start. A day whose
+            # edge lies outside the calendar a timestamp can hold (before year 1 or after 9999 in UTC) bounds nothing.
+            start = _day_start(low) if low else None
+            end = _day_start(high, days_after=1) if high else None
+            if start:
+                qs = qs.filter(**{f"{self.field}__gte": start})
+            if end:
                 qs = qs.filter(**{f"{self.field}__lt": end})
             return qs
         if low is not None:
@@ -156,6 +196,66 @@ class RangeFilter(GridFilter):
         if high is not None:
             chips.append((f"{self.label} {_('to')} {high}", [self.param_to]))
         return chips
+
+
+class TextFilter(GridFilter):
+    """A text box: the field matched with `lookup` (icontains by default) against what was typed, surrounding space
+    stripped and cut at `max_length`; empty = not filtered."""
+
+    template = "admin_ui/filters/text.html"
+
+    def __init__(self, name: str, label: str, field: str, *, lookup: str = "icontains", max_length: int = 100):
+        self.name, self.label, self.field, self.lookup, self.max_length = name, label, field, lookup, max_length
+
+    def value(self, data: QueryDict) -> str:
+        return clean_text(data.get(self.name, ""), self.max_length)
+
+    def apply(self, qs, data):
+        value = self.value(data)
+        return qs.filter(**{f"{self.field}__{self.lookup}": value}) if value else qs
+
+    def chips(self, data):
+        value = self.value(data)
+        return [(f"{self.label}: {value}", [self.name])] if value else []
+
+
+class BooleanFilter(GridFilter):
+    """A checkbox: when ticked (the parameter is "1", "on" or "true"), only rows matching `condition`, a Q or a
+    function returning one (called per request, e.g. for a condition that reads the clock)."""
+
+    template = "admin_ui/filters/boolean.html"
+    ON = frozenset({"1", "on", "true"})
+
+    def __init__(self, name: str, label: str, condition: Q | Callable[[], Q]):
+        self.name, self.label, self.condition = name, label, condition
+
+    def value(self, data: QueryDict) -> bool:
+        return (data.get(self.name) or "").strip().lower() in self.ON
+
+    def apply(self, qs, data):
+        if not self.value(data):
+            return qs
+        return qs.filter(self.condition() if callable(self.condition) else self.condition)
+
+    def chips(self, data):
+        return [(str(self.label), [self.name])] if self.value(data) else []
+
+
+def clean_text(raw: str, max_length: int) -> str:
+    """Typed text as a filter compares it: NUL characters dropped (PostgreSQL refuses them in a string), surrounding
+    space stripped, at most `max_length` characters."""
+    return (raw or "").replace("\x00", "").strip()[:max_length]
+
+
+def _day_start(day: dt.date, *, days_after: int = 0) -> dt.datetime | None:
+    """The start of `day` (plus `days_after` days) in the current time zone, or None outside the calendar."""
+    tz = timezone.get_current_timezone()
+    try:
+        start = dt.datetime.combine(day + dt.timedelta(days=days_after), dt.time.min, tzinfo=tz)
+        start.astimezone(dt.UTC)  # what the database compares; fails for the first and last hours of the calendar
+    except OverflowError:
+        return None
+    return start
 
 
 # --- the grid -----------------------------------------------------------------------------------------------------
@@ -201,6 +301,12 @@ class Grid:
     count_cap = 10_000
     # (header, accessor) pairs for the CSV export.
     csv_columns: Sequence[tuple[str, Callable[[Any], Any]]] = ()
+    # Deferred row loading, for a grid whose rows join other tables: `load_rows(ids)` gets a subquery of the page's
+    # ids, picked by the filters, the sort and OFFSET / LIMIT on the grid's queryset alone, and returns a queryset of
+    # just those rows with what they show (select_related, only, annotations); the grid orders it. Without it
+    # PostgreSQL joins every row a deep page skips, or every match of a broad filter it must sort, before the LIMIT.
+    # Pass the bare table's queryset then: the joins belong in load_rows. None = the queryset's rows as they are.
+    load_rows: Callable[[QuerySet], QuerySet] | None = None
 
     def __init__(self, data: QueryDict, queryset: QuerySet, *, path: str = ""):
         self.filters = [_fresh_copy(f) for f in type(self).filters]  # per-request state (loaded choices) stays here
@@ -238,7 +344,7 @@ class Grid:
     # search, filters, sort ------------------------------------------------------------------------------------
     @property
     def keyword(self) -> str:
-        return (self.data.get("q") or "").strip()[:200]
+        return clean_text(self.data.get("q") or "", 200)
 
     def filtered(self) -> QuerySet:
         qs = self.base_queryset
@@ -296,26 +402,50 @@ class Grid:
             return self.default_page_size
         return size if size in self.page_sizes else self.default_page_size
 
+    @property
+    def page_number(self) -> int:
+        """The page asked for: 1 unless the query string holds a whole number above 1."""
+        raw = (self.data.get("page") or "1").strip()
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            # Thousands of digits (more than Python reads) are still a number, past any page; the rest is none.
+            return MAX_ROW_INDEX if raw.isdecimal() else 1
+
     def page(self) -> GridPage:
+        """One page: two queries (the capped count; the page's rows) whatever the page size.
+
+        Past the last page a grid whose count is exact shows the last page. A grid whose count stopped at the cap
+        doesn't know its last page: a page past its rows, or one no database could offset to, is a 404, as
+        Django's paginator answers a page that doesn't exist."""
         qs = self.filtered()
         size = self.page_size
         total = qs.order_by()[: self.count_cap + 1].count()
         capped = total > self.count_cap
         num_pages = max(1, -(-total // size))
-        try:
-            number = max(1, int(self.data.get("page", "1")))
-        except ValueError:
-            number = 1
+        number = self.page_number
         if not capped:
             number = min(number, num_pages)
         offset = (number - 1) * size
-        rows = list(self.sorted()[offset : offset + size + 1])
+        if offset + size + 1 > MAX_ROW_INDEX:
+            raise Http404(_("There is no page %(number)s.") % {"number": number})
+        rows = self.rows(offset, size + 1)
+        if capped and number > 1 and not rows:
+            raise Http404(_("There is no page %(number)s.") % {"number": number})
         has_next = len(rows) > size
         page = GridPage(rows[:size], number, size, total, capped, num_pages, has_next)
         page.page_links = self._page_links(page)
         page.previous_url = self.url_with(page=number - 1) if number > 1 else ""
         page.next_url = self.url_with(page=number + 1) if has_next else ""
         return page
+
+    def rows(self, offset: int, limit: int) -> list:
+        """`limit` rows of the filtered, sorted set from `offset` on, in one query."""
+        ordered = self.sorted()
+        if self.load_rows is None:
+            return list(ordered[offset : offset + limit])
+        ids = ordered.values("pk")[offset : offset + limit]
+        return list(self.load_rows(ids).order_by(*self.ordering()))
 
     def _page_links(self, page: GridPage) -> list[tuple[int | None, str]]:
         last = page.num_pages
@@ -351,8 +481,12 @@ class Grid:
     # CSV ------------------------------------------------------------------------------------------------------
     def csv_rows(self, rows: Iterable | None = None) -> Iterator[list[str]]:
         yield [str(header) for header, _accessor in self.csv_columns]
-        source = rows if rows is not None else self.sorted().iterator(chunk_size=2000)
-        for row in source:
+        if rows is None:
+            ordered = self.sorted()
+            if self.load_rows is not None:
+                ordered = self.load_rows(ordered.values("pk")).order_by(*self.ordering())
+            rows = ordered.iterator(chunk_size=2000)
+        for row in rows:
             yield [_csv_safe(accessor(row)) for _header, accessor in self.csv_columns]
 
     def csv_response(self, filename: str, rows: Iterable | None = None) -> StreamingHttpResponse:

@@ -1,4 +1,5 @@
-"""Reads for the Amazon store dashboard: one store's figures, each a single query whatever the number of orders."""
+"""Reads for the Amazon store dashboard: one store's revenue and lists, each a single query whatever the number of
+orders. The sync status card reads dashboard.sync_status."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from amazon_channel.models import AmazonOrder, AmazonOrderStatus, AmazonStore, OutboundUpdate
+
+from . import caching
 
 AWAITING_SHIPMENT = [AmazonOrderStatus.UNSHIPPED, AmazonOrderStatus.PARTIALLY_SHIPPED]
 # An update still on its way to Amazon (queued, being sent, or its feed waiting for Amazon's processing report).
@@ -41,21 +44,11 @@ def amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[A
     """Revenue by purchase date over the last 7 and 30 days, cancelled orders excluded; one row per currency
     (a store sells in one marketplace, so normally one). Orders Amazon has not priced yet (Pending) add nothing.
 
-    Like the store dashboard's heavy figures, computed at most every DASHBOARD_CACHE_SECONDS per store (0 = always
-    fresh): summing a month of orders (25,000 at a million orders) costs 30-40 ms, more than the rest of the page.
+    Like the store dashboard's figures, computed at most every DASHBOARD_CACHE_SECONDS per store when that is set
+    (dashboard.caching): summing a month of orders (25,000 at a million orders) costs 30-40 ms, more than the rest of
+    the page.
     """
-    from django.conf import settings
-    from django.core.cache import cache
-
-    seconds = int(getattr(settings, "DASHBOARD_CACHE_SECONDS", 60))
-    if seconds <= 0:
-        return _amazon_revenue(store=store, now=now)
-    key = amazon_revenue_cache_key(store.pk)
-    revenue = cache.get(key)
-    if revenue is None:
-        revenue = _amazon_revenue(store=store, now=now)
-        cache.set(key, revenue, seconds)
-    return revenue
+    return caching.cached(amazon_revenue_cache_key(store.pk), lambda: _amazon_revenue(store=store, now=now))
 
 
 def amazon_revenue_cache_key(store_id: int) -> str:
@@ -168,46 +161,3 @@ def list_counts(*, store: AmazonStore, **lists: QuerySet) -> dict[str, int]:
         for name, qs in lists.items()
     }
     return AmazonStore.objects.filter(pk=store.pk).values(**counts).get()
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    running: bool
-    started_at: datetime | None
-    finished_at: datetime | None
-    ok: bool | None
-    message: str
-    scheduled: bool
-    next_run_at: datetime | None  # None while scheduled = due at beat's next tick
-
-
-_PERIOD_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "microseconds": 1e-6}
-
-
-def sync_status(*, store: AmazonStore, now: datetime | None = None) -> SyncStatus:
-    """The last sync's time and result and when beat runs the next one (from the store's PeriodicTask)."""
-    now = now or timezone.now()
-    running = bool(store.sync_lease_token) and store.sync_lease_until is not None and store.sync_lease_until > now
-    task = store.periodic_task
-    scheduled = bool(task and task.enabled)
-    next_run_at = None
-    if scheduled and task.interval_id:
-        interval = task.interval
-        every = timedelta(seconds=interval.every * _PERIOD_SECONDS[interval.period])
-        if task.last_run_at:
-            next_run_at = task.last_run_at + every
-        elif task.start_time:
-            next_run_at = task.start_time
-    elif scheduled:
-        # A crontab (or other) schedule: ask celery's own schedule when it is due next.
-        last = task.last_run_at or now
-        next_run_at = now + task.schedule.remaining_estimate(last)
-    return SyncStatus(
-        running=running,
-        started_at=store.last_sync_started_at,
-        finished_at=store.last_sync_finished_at,
-        ok=store.last_sync_ok,
-        message=store.last_sync_message,
-        scheduled=scheduled,
-        next_run_at=next_run_at,
-    )

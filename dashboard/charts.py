@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils import formats
 
-from .selectors import Series
+from .figures import Series
 
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28  # room for the value axis labels and the time labels

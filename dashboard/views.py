@@ -1,4 +1,4 @@
-"""Dashboard pages: thin views that ask the selectors for figures and render them."""
+"""Dashboard pages: thin views that ask for the figures and the lists and render them."""
 
 from __future__ import annotations
 
@@ -9,24 +9,15 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from admin_ui.reversing import reverse_int
-
-from . import amazon_selectors, charts, selectors
+from . import amazon_selectors, charts, figures, periods, selectors, sync_status
 
 staff_required = staff_member_required(login_url="login")
 LIST_LIMIT = 20  # rows shown in each list of the Amazon store dashboard; the heading gives the full count
-
-
-def order_url(order_id: int) -> str:
-    try:
-        return reverse_int("orders:order_view", order_id)  # once a row on the dashboards: the cheap reverse
-    except NoReverseMatch:  # the order pages are not installed: Django's admin page of the order
-        return reverse("admin:orders_order_change", args=[order_id])
 
 
 def order_grid_url(**params: str) -> str:
@@ -36,17 +27,17 @@ def order_grid_url(**params: str) -> str:
 
 @staff_required
 def index(request: HttpRequest) -> HttpResponse:
-    period = selectors.get_range(request.GET.get("range"))
+    period = periods.get_range(request.GET.get("range"))
     now = timezone.now()
     currency = selectors.dashboard_currency()
-    figures = selectors.dashboard_figures(period, now=now)
-    series = figures.series
+    shown = figures.dashboard_figures(period, now=now)
+    series = shown.series
     chart = charts.revenue_chart(
         series,
         title=_("Revenue, %(range)s") % {"range": period.label},
         description=_("Revenue per %(bucket)s of orders not cancelled, %(start)s to %(end)s.")
         % {
-            "bucket": selectors.BUCKET_NAMES[period.bucket],
+            "bucket": periods.BUCKET_NAMES[period.bucket],
             "start": formats.date_format(timezone.localtime(series.start), "SHORT_DATETIME_FORMAT"),
             "end": formats.date_format(timezone.localtime(series.end), "SHORT_DATETIME_FORMAT"),
         },
@@ -54,16 +45,16 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "period": period,
-        "ranges": selectors.RANGES.values(),
+        "ranges": periods.RANGES.values(),
         "currency": currency,
         "recent_orders": selectors.recent_orders(),
-        "lifetime": figures.lifetime,
+        "lifetime": shown.lifetime,
         "series": series,
         "chart": chart,
-        "by_channel": figures.by_channel,
-        "channel_labels": selectors.CHANNEL_LABELS,
-        "bestsellers": figures.bestsellers,
-        "awaiting": figures.awaiting,
+        "by_channel": shown.by_channel,
+        "channel_labels": figures.CHANNEL_LABELS,
+        "bestsellers": shown.bestsellers,
+        "awaiting": shown.awaiting,
         "awaiting_invoice_url": order_grid_url(awaiting="invoice"),
         "awaiting_shipment_url": order_grid_url(awaiting="shipment"),
         "amazon_stores": amazon_selectors.amazon_stores(),
@@ -78,12 +69,12 @@ def order_search(request: HttpRequest) -> HttpResponse:
     number = request.GET.get("q", "").strip()
     ids = selectors.find_orders_by_number(number)
     if len(ids) == 1:
-        return HttpResponseRedirect(order_url(ids[0]))
+        return HttpResponseRedirect(reverse("orders:order_view", args=[ids[0]]))
     return HttpResponseRedirect(order_grid_url(q=number) if number else order_grid_url())
 
 
 def _amazon_status_context(store, now) -> dict:
-    return {"store": store, "sync": amazon_selectors.sync_status(store=store, now=now), "now": now}
+    return {"store": store, "sync": sync_status.sync_status(store=store, now=now), "now": now}
 
 
 @staff_required

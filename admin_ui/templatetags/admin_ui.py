@@ -80,14 +80,10 @@ def sort_header(context, grid, column):
 
 @register.simple_tag
 def render_filter(grid, grid_filter) -> str:
+    """A declared filter's form field: its template with `filter`, `grid` and what the filter's `context()` gives."""
     from django.template.loader import render_to_string
 
-    context = {"filter": grid_filter, "grid": grid}
-    if hasattr(grid_filter, "bounds"):
-        low, high = grid_filter.bounds(grid.data)
-        context.update(low=low, high=high)
-    else:
-        context["current"] = grid_filter.value(grid.data)
+    context = {"filter": grid_filter, "grid": grid, **grid_filter.context(grid.data)}
     return render_to_string(grid_filter.template, context)
 
 

@@ -14,7 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboard import selectors
+from dashboard import figures
+from dashboard.bestsellers import bestsellers
+from dashboard.periods import RANGES, range_bounds
 from orders.models import Order, OrderState
 from orders.services import NewItem, NewOrder, cancel_order, create_orders, invoice_order
 from orders.tests.factories import StoreFactory, make_address
@@ -31,7 +33,7 @@ def scattered_orders(staff, now: datetime = NOW) -> None:
     year; some canceled wholly, some partly."""
     rng = random.Random(8)
     moments = []
-    for period in selectors.RANGES.values():
+    for period in RANGES.values():
         start = now - period.back
         for edge in (start, now):
             moments += [edge + timedelta(seconds=s) for s in (-3601, -61, -1, 0, 1, 59, 1799, 3599, 3600, 5400)]
@@ -69,12 +71,12 @@ def scattered_orders(staff, now: datetime = NOW) -> None:
 
 
 def in_range(period, now: datetime) -> list[Order]:
-    start, end = selectors.range_bounds(period, now=now)
+    start, end = range_bounds(period, now=now)
     return [o for o in Order.objects.prefetch_related("items") if start <= o.created_at <= end]
 
 
 def expected_series(period, now: datetime) -> list[tuple[int, Decimal]]:
-    series_starts = [b.start for b in selectors.sales_series(period, now=now).buckets]
+    series_starts = [b.start for b in figures.range_figures(period, now=now).series.buckets]
     found = defaultdict(lambda: [0, Decimal("0.00")])
     for order in in_range(period, now):
         bucket = max(s for s in series_starts if s <= order.created_at)
@@ -113,30 +115,31 @@ def test_every_figure_equals_what_the_orders_add_up_to(staff, zone, now, setting
     scattered_orders(staff, now)
     settings.TIME_ZONE = zone
     with timezone.override(ZoneInfo(zone)):
-        for period in selectors.RANGES.values():
-            series = selectors.sales_series(period, now=now)
+        for period in RANGES.values():
+            shown = figures.range_figures(period, now=now)
+            series = shown.series
             assert [(b.orders, b.revenue) for b in series.buckets] == expected_series(period, now), period.key
-            best = selectors.bestsellers(period, now=now)
+            best = bestsellers(period, now=now)
             assert [(b.sku, b.qty, b.revenue) for b in best] == expected_bestsellers(period, now), period.key
             assert all(b.name == f"Product {b.sku}" for b in best)
-            channels = selectors.revenue_by_channel(period, now=now)
+            channels = shown.by_channel
             assert [(c.channel, c.orders, c.revenue) for c in channels] == expected_channels(period, now), period.key
 
     live = Order.objects.exclude(state=OrderState.CANCELED)
-    lifetime = selectors.lifetime_sales()
+    lifetime = figures.totals().lifetime
     assert (lifetime.orders, lifetime.revenue) == (live.count(), sum(o.base_grand_total for o in live))
 
 
 def test_awaiting_counts_equal_the_orders_flags(staff):
     scattered_orders(staff)
-    awaiting = selectors.orders_awaiting()
+    awaiting = figures.totals().awaiting
     assert awaiting.invoice == Order.objects.filter(needs_invoice=True).count() > 0
     assert awaiting.shipment == Order.objects.filter(needs_shipment=True).count() > awaiting.invoice
 
 
 def test_the_figures_take_three_queries_whatever_the_range(staff):
     scattered_orders(staff)
-    for period in selectors.RANGES.values():
+    for period in RANGES.values():
         with CaptureQueriesContext(connection) as ctx:
-            selectors.dashboard_figures(period, now=NOW)
+            figures.dashboard_figures(period, now=NOW)
         assert len(ctx.captured_queries) == 3, period.key  # totals; chart and channels; bestsellers
