@@ -33,8 +33,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from dbtools import build_row, insert_rows, upsert_rows
 from orders import rules
-from orders.bulk import build_row, insert_rows, upsert_rows
 from orders.models import Customer, Order, OrderState, ShipmentTrack
 from orders.services import (
     NewAddress,

@@ -9,9 +9,9 @@ import pytest
 
 from amazon_channel.models import AmazonOrder, AmazonStore
 from amazon_channel.services.importing import ORDER_FIELDS_FROM_AMAZON
-from orders.bulk import upsert_rows
+from dbtools import upsert_rows
+from dbtools.tests.test_bulk import both_ways, without
 from orders.tests.factories import StoreFactory
-from orders.tests.test_bulk import both_ways, without
 
 pytestmark = pytest.mark.django_db
 

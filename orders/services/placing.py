@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dbtools import build_row, insert_rows
+
 from .. import events, rules
-from ..bulk import build_row, insert_rows
 from ..models import (
     ZERO,
     Customer,
