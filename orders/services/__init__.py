@@ -1,5 +1,6 @@
-"""Every write to an order: one verb a function, each atomic, each refusing (and changing nothing) when its guard
-says no. See orders.rules for the guards and the state rules, orders.events for what each announces."""
+"""Every write to the sales tables (orders, and customer accounts for channel imports): one verb a function, each
+atomic, each refusing (and changing nothing) when its guard says no. See orders.rules for the guards and the state
+rules, orders.events for what each announces."""
 
 from ._common import OrderActionRefused, item_field
 from .addressing import change_shipping_address
