@@ -55,6 +55,11 @@ class OrderCanceled(OrderEvent):
 
 
 @dataclass(frozen=True)
+class OrderShippingAddressChanged(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True)
 class OrderHeld(OrderEvent):
     pass
 

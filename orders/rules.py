@@ -86,6 +86,14 @@ def can_unhold(order: Order, items: Iterable[OrderItem] | None = None) -> bool:
     return order.state == OrderState.HOLDED
 
 
+def can_change_shipping_address(order: Order, items: Iterable[OrderItem] | None = None) -> bool:
+    """Where the parcel goes can change until anything has shipped (Magento doesn't let a shipped order's address be
+    edited either), and never on a canceled or closed order."""
+    if order.state in {OrderState.CANCELED, OrderState.CLOSED}:
+        return False
+    return not any(i.qty_shipped for i in _items(order, items))
+
+
 def guards(order: Order, items: Iterable[OrderItem] | None = None) -> dict[str, bool]:
     """Every guard at once, for a page that shows the buttons (items loaded once)."""
     loaded = _items(order, items)

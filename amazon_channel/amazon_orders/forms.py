@@ -5,12 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..core.address import AmazonAddress
 from ..core.reasons import CANCEL_REASON_CHOICES
 from ..models import AmazonOrder
 
 
 class ShippingAddressForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=255)
+    company = forms.CharField(label=_("Company"), max_length=255, required=False)
     address_line_1 = forms.CharField(label=_("Street Address"), max_length=255)
     address_line_2 = forms.CharField(label=_("Street Address (line 2)"), max_length=255, required=False)
     address_line_3 = forms.CharField(label=_("Street Address (line 3)"), max_length=255, required=False)
@@ -38,38 +40,58 @@ class ShippingAddressForm(forms.Form):
     def clean_country_code(self) -> str:
         return self.cleaned_data["country_code"].upper()
 
+    # The orders app's address fields its refusals name, and the fields of this form they belong to.
+    COMMERCE_FIELDS = {
+        "first_name": "name",
+        "last_name": "name",
+        "company": "company",
+        "street": "address_line_1",
+        "city": "city",
+        "region": "state_or_region",
+        "postcode": "postal_code",
+        "country_code": "country_code",
+        "telephone": "phone",
+    }
+
     @classmethod
     def initial_from(cls, amazon_order: AmazonOrder) -> dict:
-        address = amazon_order.shipping_address or {}
-        lines = list(address.get("address_lines") or [])
-        lines += [""] * (3 - len(lines))
+        address = AmazonAddress.from_json(amazon_order.shipping_address) or AmazonAddress()
+        lines = [*address.address_lines, "", "", ""]
         return {
-            "name": address.get("name", ""),
+            "name": address.name,
+            "company": address.company,
             "address_line_1": lines[0],
             "address_line_2": lines[1],
             "address_line_3": lines[2],
-            "city": address.get("city", ""),
-            "state_or_region": address.get("state_or_region", ""),
-            "postal_code": address.get("postal_code", ""),
-            "country_code": address.get("country_code", ""),
-            "phone": address.get("phone", ""),
+            "city": address.city,
+            "state_or_region": address.state_or_region,
+            "postal_code": address.postal_code,
+            "country_code": address.country_code,
+            "phone": address.phone,
         }
 
-    def address(self) -> dict:
+    def address(self) -> AmazonAddress:
         data = self.cleaned_data
-        return {
-            "name": data["name"].strip(),
-            "address_lines": [
+        return AmazonAddress(
+            name=data["name"].strip(),
+            company=data["company"].strip(),
+            address_lines=[
                 line.strip()
                 for line in (data["address_line_1"], data["address_line_2"], data["address_line_3"])
                 if line.strip()
             ],
-            "city": data["city"].strip(),
-            "state_or_region": data["state_or_region"].strip(),
-            "postal_code": data["postal_code"].strip(),
-            "country_code": data["country_code"],
-            "phone": data["phone"].strip(),
-        }
+            city=data["city"].strip(),
+            state_or_region=data["state_or_region"].strip(),
+            postal_code=data["postal_code"].strip(),
+            country_code=data["country_code"],
+            phone=data["phone"].strip(),
+        )
+
+    def add_refusal(self, field_errors: dict[str, list[str]]) -> None:
+        """Show the orders app's refusal at the fields it names (the rest above the form)."""
+        for name, errors in field_errors.items():
+            for error in errors:
+                self.add_error(self.COMMERCE_FIELDS.get(name), error)
 
 
 class CancelAmazonOrderForm(forms.Form):

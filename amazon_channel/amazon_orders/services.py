@@ -7,46 +7,69 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.models import OrderAddress
+from orders.services import NewAddress, OrderActionRefused, change_shipping_address
+
 from .. import push
 from ..core.actors import user_label
+from ..core.address import AmazonAddress
 from ..models import AmazonOrder, AmazonOrderStatus, OutboundUpdate
-
-ADDRESS_KEYS = ("name", "address_lines", "city", "state_or_region", "postal_code", "country_code", "phone")
 
 
 class AmazonOrderActionRefused(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field_errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field_errors = field_errors or {}
 
 
-@transaction.atomic
 def update_shipping_address(
-    *, amazon_order: AmazonOrder | int, address: dict, actor: AbstractBaseUser | None
+    *, amazon_order: AmazonOrder | int, address: AmazonAddress, actor: AbstractBaseUser | None
 ) -> AmazonOrder:
-    """Correct the ship-to address (kept on the Amazon order and on the linked Commerce order's shipping address)."""
-    from orders.models import OrderAddress
-
+    """Correct the ship-to address: on the Amazon order (later imports keep the correction) and, through the orders
+    app, on the linked Commerce order, which refuses once anything has shipped. Nothing changes when it refuses."""
     pk = amazon_order.pk if isinstance(amazon_order, AmazonOrder) else amazon_order
-    order = AmazonOrder.objects.select_for_update().get(pk=pk)
-    merged = {**(order.shipping_address or {}), **{k: address.get(k, "") for k in ADDRESS_KEYS}}
-    order.shipping_address = merged
-    order.shipping_address_edited_at = timezone.now()
-    order.order_notes = _("Shipping address changed by %(user)s.") % {"user": user_label(actor)}
-    order.save(update_fields=["shipping_address", "shipping_address_edited_at", "order_notes", "updated_at"])
-    if order.commerce_order_id:
-        first, _sep, last = merged["name"].partition(" ")
-        OrderAddress.objects.filter(order_id=order.commerce_order_id, address_type=OrderAddress.Type.SHIPPING).update(
-            first_name=first,
-            last_name=last,
-            street="\n".join(merged["address_lines"]),
-            city=merged["city"],
-            region=merged["state_or_region"],
-            postcode=merged["postal_code"],
-            country_code=merged["country_code"],
-            telephone=merged["phone"],
-        )
+    with transaction.atomic():
+        # The Commerce order first: its row lock is always taken before the Amazon order's.
+        commerce_order_id = AmazonOrder.objects.filter(pk=pk).values_list("commerce_order_id", flat=True).get()
+        if commerce_order_id:
+            try:
+                change_shipping_address(
+                    order=commerce_order_id,
+                    address=_commerce_address(address, commerce_order_id),
+                    actor=actor,
+                    comment=_("Corrected on Amazon Order Details."),
+                )
+            except OrderActionRefused as exc:
+                raise AmazonOrderActionRefused(exc.message, exc.field_errors) from None
+        order = AmazonOrder.objects.select_for_update().get(pk=pk)
+        order.shipping_address = address.as_json()
+        order.shipping_address_edited_at = timezone.now()
+        order.order_notes = _("Shipping address changed by %(user)s.") % {"user": user_label(actor)}
+        order.save(update_fields=["shipping_address", "shipping_address_edited_at", "order_notes", "updated_at"])
     return order
+
+
+def _commerce_address(address: AmazonAddress, commerce_order_id: int) -> NewAddress:
+    first, last = address.split_name()
+    # The buyer's email stays as the import set it: Amazon's address has none.
+    email = (
+        OrderAddress.objects.filter(order_id=commerce_order_id, address_type=OrderAddress.Type.SHIPPING)
+        .values_list("email", flat=True)
+        .first()
+    )
+    return NewAddress(
+        first_name=first,
+        last_name=last,
+        company=address.company,
+        street=address.street,
+        city=address.city,
+        region=address.state_or_region,
+        postcode=address.postal_code,
+        country_code=address.country_code,
+        telephone=address.phone,
+        email=email or "",
+    )
 
 
 def request_amazon_cancel(

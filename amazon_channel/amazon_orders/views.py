@@ -167,7 +167,12 @@ def order_address(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The shipping address was not saved: correct the marked fields."))
         return _render_detail(request, selectors.amazon_order_detail(pk=pk), address_form=form, status=400)
-    update_shipping_address(amazon_order=amazon_order, address=form.address(), actor=request.user)
+    try:
+        update_shipping_address(amazon_order=amazon_order, address=form.address(), actor=request.user)
+    except AmazonOrderActionRefused as exc:
+        form.add_refusal(exc.field_errors)
+        messages.error(request, exc.message)
+        return _render_detail(request, selectors.amazon_order_detail(pk=pk), address_form=form, status=400)
     messages.success(request, _("You saved the shipping address."))
     return redirect("amazon_channel:order_detail", pk=pk)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from orders.bulk import build_row
+from dbtools import build_row
 
 from ..core.address import AmazonAddress
 from ..models import ZERO, AmazonOrder, AmazonOrderItem, AmazonStore

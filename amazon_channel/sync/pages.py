@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.bulk import build_row, insert_rows, upsert_rows
+from dbtools import build_row, insert_rows, update_from_values, upsert_rows
 
 from ..models import AmazonOrder, AmazonOrderItem, AmazonOrderStatusChange, AmazonStore
 from ..spapi import types
@@ -246,23 +246,13 @@ def _save_import_outcome(rows: list[AmazonOrder]) -> None:
     """Write the four fields the import sets after the upsert (Commerce order, notes, error, attempts) in one
     UPDATE ... FROM a VALUES list. Django's bulk_update builds a CASE WHEN per field and row in Python: 150 ms a
     page of 100 orders, as much as writing the Commerce orders themselves."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(AmazonOrder._meta.db_table)
-    for start in range(0, len(rows), 500):
-        batch = rows[start : start + 500]
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
-        params: list = []
-        for row in batch:
-            params += [row.pk, row.commerce_order_id, row.order_notes, row.import_error, row.import_attempts]
-        # Only the model's table name and placeholders are formatted in; every value is a parameter.
-        sql = (
-            f"WITH outcome (id, commerce_order_id, order_notes, import_error, import_attempts) AS "  # noqa: S608
-            f"(VALUES {values}) "
-            f"UPDATE {table} SET commerce_order_id = CAST(outcome.commerce_order_id AS bigint), "
-            f"order_notes = CAST(outcome.order_notes AS text), import_error = CAST(outcome.import_error AS text), "
-            f"import_attempts = CAST(outcome.import_attempts AS integer) "
-            f"FROM outcome WHERE {table}.id = CAST(outcome.id AS bigint)"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    by_pk = {row.pk: row for row in rows}  # one row per Amazon order, whichever step touched it
+    update_from_values(
+        AmazonOrder,
+        key="id",
+        columns=["commerce_order", "order_notes", "import_error", "import_attempts"],
+        rows=[
+            (row.pk, row.commerce_order_id, row.order_notes, row.import_error, row.import_attempts)
+            for row in by_pk.values()
+        ],
+    )

@@ -11,8 +11,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from orders.models import Customer, Order
-from orders.services import NewAddress, NewItem, NewOrder, OrderActionRefused, create_orders
+from orders.models import Order
+from orders.services import (
+    BuyerInput,
+    NewAddress,
+    NewItem,
+    NewOrder,
+    OrderActionRefused,
+    create_orders,
+    find_or_create_customers,
+)
 
 from ..core.address import AmazonAddress, split_name
 from ..core.channel import CHANNEL, FROM_AMAZON, PAYMENT_METHOD, PAYMENT_TITLE
@@ -193,24 +201,23 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
 
 
 def _attach_customers(store: AmazonStore, prepared: list[tuple[AmazonOrder, NewOrder]]) -> None:
-    """*Build New Customer Account*: one customer account per buyer email, found or created in bulk."""
+    """*Build New Customer Account*: one customer account per buyer email, found or created in bulk by the orders
+    app. A buyer the orders app refuses an account (an unusable email) is placed as a guest."""
     if store.customer_creation != AmazonStore.CustomerCreation.BUILD:
         return
-    emails = {new.customer_email.lower() for _row, new in prepared if new.customer_email}
-    known = {c.email.lower(): c for c in Customer.objects.filter(email__in=emails)}
-    missing = []
+    buyers = [
+        BuyerInput(email=new.customer_email, first_name=new.customer_first_name, last_name=new.customer_last_name)
+        for _row, new in prepared
+        if new.customer_email
+    ]
+    try:
+        customers = find_or_create_customers(buyers=buyers)
+    except OrderActionRefused as exc:
+        refused = {int(key.removeprefix("buyer_")) for key in exc.field_errors if key.startswith("buyer_")}
+        customers = find_or_create_customers(buyers=[b for n, b in enumerate(buyers) if n not in refused])
     for _row, new in prepared:
-        key = new.customer_email.lower()
-        if key and key not in known:
-            customer = Customer(email=key, first_name=new.customer_first_name, last_name=new.customer_last_name)
-            known[key] = customer
-            missing.append(customer)
-    if missing:
-        Customer.objects.bulk_create(missing, ignore_conflicts=True)
-        known.update({c.email.lower(): c for c in Customer.objects.filter(email__in=[c.email for c in missing])})
-    for _row, new in prepared:
-        customer = known.get(new.customer_email.lower())
-        if customer is not None and customer.pk:
+        customer = customers.get(new.customer_email.lower())
+        if customer is not None:
             new.customer = customer
             new.customer_group = customer.group
 

@@ -1,15 +1,19 @@
-"""Every write to an order: one verb a function, each atomic, each refusing (and changing nothing) when its guard
-says no. See orders.rules for the guards and the state rules, orders.events for what each announces."""
+"""Every write to the sales tables (orders, and customer accounts for channel imports): one verb a function, each
+atomic, each refusing (and changing nothing) when its guard says no. See orders.rules for the guards and the state
+rules, orders.events for what each announces."""
 
 from ._common import OrderActionRefused, item_field
+from .addressing import change_shipping_address
 from .canceling import cancel_order, hold_order, unhold_order
 from .commenting import add_comment, send_order_email
+from .customers import BuyerInput, find_or_create_customers
 from .invoicing import invoice_order
 from .placing import NewAddress, NewItem, NewOrder, create_orders
 from .refunding import refund_order
 from .shipping import TrackInput, ship_order
 
 __all__ = [
+    "BuyerInput",
     "NewAddress",
     "NewItem",
     "NewOrder",
@@ -17,7 +21,9 @@ __all__ = [
     "TrackInput",
     "add_comment",
     "cancel_order",
+    "change_shipping_address",
     "create_orders",
+    "find_or_create_customers",
     "hold_order",
     "invoice_order",
     "item_field",

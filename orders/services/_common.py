@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from dbtools import update_from_values
+
 from .. import rules
 from ..models import ZERO, Order, OrderItem, Product, Sequence, Store
 from . import statistics
@@ -107,26 +109,11 @@ def next_increment_ids(store: Store, kind: str, count: int = 1) -> list[str]:
 
 
 def move_stock(quantities: dict[str, int]) -> None:
-    """Add (positive) or take (negative) salable quantity per SKU in one statement; unknown SKUs are ignored.
-
-    An UPDATE ... FROM a VALUES list rather than a CASE expression: Django builds CASE WHEN in Python per SKU
-    (35 ms for the 250 SKUs of a page of imported orders), the VALUES list costs nothing."""
-    quantities = {sku: qty for sku, qty in sorted(quantities.items()) if qty}
-    if not quantities:
-        return
-    table = connection.ops.quote_name(Product._meta.db_table)
-    params: list = []
-    for sku, qty in quantities.items():
-        params += [sku, qty]
-    rows = ", ".join(["(%s, %s)"] * len(quantities))
-    # Only the model's table name and placeholders are formatted in; every value is a parameter.
-    sql = (
-        f"WITH delta (sku, qty) AS (VALUES {rows}) "  # noqa: S608
-        f"UPDATE {table} SET qty_in_stock = qty_in_stock + CAST(delta.qty AS integer) "
-        f"FROM delta WHERE {table}.sku = CAST(delta.sku AS varchar)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    """Add (positive) or take (negative) salable quantity per SKU, unknown SKUs ignored: one UPDATE ... FROM a VALUES
+    list (up to 500 SKUs a statement) rather than bulk_update's CASE WHEN, 35 ms in Python for the 250 SKUs of a page
+    of imported orders (dbtools.update_from_values)."""
+    rows = [(sku, qty) for sku, qty in sorted(quantities.items()) if qty]
+    update_from_values(Product, key="sku", columns=["qty_in_stock"], rows=rows, increment={"qty_in_stock"})
 
 
 def parse_quantities(

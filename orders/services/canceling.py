@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from ._common import OrderActionRefused, actor_id, actor_or_none, finish, lock_o
 def cancel_order(
     *,
     order: Order | int,
-    actor,
+    actor: AbstractBaseUser | None,
     comment: str = "",
     channel_data: dict[str, Any] | None = None,
     expected_version: int | None = None,
@@ -73,7 +74,9 @@ def _cancel_refusal(order: Order, items: list[OrderItem]) -> str:
     return _("This order can't be canceled: everything on it has been invoiced. Create a credit memo instead.")
 
 
-def hold_order(*, order: Order | int, actor, expected_version: int | None = None, origin: str = "admin") -> Order:
+def hold_order(
+    *, order: Order | int, actor: AbstractBaseUser | None, expected_version: int | None = None, origin: str = "admin"
+) -> Order:
     with transaction.atomic():
         order, items = lock_order(order, expected_version=expected_version)
         if not rules.can_hold(order, items):
@@ -104,7 +107,9 @@ def hold_order(*, order: Order | int, actor, expected_version: int | None = None
         return order
 
 
-def unhold_order(*, order: Order | int, actor, expected_version: int | None = None, origin: str = "admin") -> Order:
+def unhold_order(
+    *, order: Order | int, actor: AbstractBaseUser | None, expected_version: int | None = None, origin: str = "admin"
+) -> Order:
     with transaction.atomic():
         order, items = lock_order(order, expected_version=expected_version)
         if not rules.can_unhold(order, items):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,7 @@ from .notifying import notify_customer_after_commit, send_now
 def add_comment(
     *,
     order: Order | int,
-    actor,
+    actor: AbstractBaseUser | None,
     comment: str,
     status: str | None = None,
     notify_customer: bool = False,
@@ -54,7 +55,7 @@ def add_comment(
         return note
 
 
-def send_order_email(*, order: Order | int, actor) -> OrderComment:
+def send_order_email(*, order: Order | int, actor: AbstractBaseUser | None) -> OrderComment:
     """Send the order email now; the comments history records it only if the mail server took it."""
     with transaction.atomic():
         order, _items = lock_order(order)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from .notifying import notify_customer_after_commit
 def invoice_order(
     *,
     order: Order | int,
-    actor,
+    actor: AbstractBaseUser | None,
     quantities: dict[int, int] | None = None,
     comment: str = "",
     notify_customer: bool = False,

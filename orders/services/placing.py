@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dbtools import build_row, insert_rows
+
 from .. import events, rules
-from ..bulk import build_row, insert_rows
 from ..models import (
     ZERO,
     Customer,
@@ -102,7 +104,7 @@ def _validate(new: NewOrder, n: int) -> None:
 def create_orders(
     *,
     orders: list[NewOrder],
-    actor=None,
+    actor: AbstractBaseUser | None = None,
     invoice_offline: bool = False,
     origin: str = "admin",
 ) -> list[Order]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -44,7 +45,7 @@ def _amount(value: Decimal | int | str | None, field: str, errors: dict[str, lis
 def refund_order(
     *,
     order: Order | int,
-    actor,
+    actor: AbstractBaseUser | None,
     quantities: dict[int, int] | None = None,
     return_to_stock: bool | set[int] = False,
     refund_shipping: Decimal | None = None,

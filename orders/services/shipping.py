@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -52,7 +53,7 @@ def clean_tracks(tracks: Sequence[TrackInput]) -> list[TrackInput]:
 def ship_order(
     *,
     order: Order | int,
-    actor,
+    actor: AbstractBaseUser | None,
     quantities: dict[int, int] | None = None,
     tracks: Sequence[TrackInput] = (),
     comment: str = "",

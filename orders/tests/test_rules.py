@@ -146,3 +146,20 @@ def test_a_custom_status_is_kept_while_the_state_holds_and_restored_after_unhold
     ship_order(order=order, actor=staff)
     order.refresh_from_db()
     assert (order.state, order.status) == ("complete", "complete")
+
+
+def test_the_shipping_address_can_change_until_anything_ships_and_never_once_canceled_or_closed(staff):
+    order = make_order(invoiced=True)
+    assert rules.can_change_shipping_address(order)
+    assert rules.can_change_shipping_address(hold_order(order=make_order(), actor=staff))
+    item = order.items.first()
+    ship_order(order=order, actor=staff, quantities={item.pk: 1})
+    order.refresh_from_db()
+    assert order.state == OrderState.PROCESSING and not rules.can_change_shipping_address(order)
+
+    canceled = cancel_order(order=make_order(), actor=staff)
+    assert not rules.can_change_shipping_address(canceled, canceled.items.all())
+    closed = make_order(invoiced=True)
+    refund_order(order=closed, actor=staff)
+    closed.refresh_from_db()
+    assert closed.state == OrderState.CLOSED and not rules.can_change_shipping_address(closed)

@@ -199,5 +199,54 @@ def test_shipping_address_edit_validates_and_saves(admin_user_client, amazon_sto
     assert (shipping.first_name, shipping.last_name, shipping.city) == ("Jane", "Fixed", "Tacoma")
 
 
+ADDRESS = {
+    "name": "Jane Fixed",
+    "company": "Fixed Ltd",
+    "address_line_1": "2 Side Street",
+    "city": "Tacoma",
+    "state_or_region": "WA",
+    "postal_code": "98402",
+    "country_code": "US",
+    "phone": "+1 253 555 0101",
+}
+
+
+def test_the_corrected_address_reaches_the_commerce_order_through_its_own_service(admin_user_client, amazon_store):
+    row = imported(amazon_store, amazon_order())[0]
+    order = row.commerce_order
+    version, email = order.version, order.addresses.get(address_type="shipping").email
+
+    response = admin_user_client.post(reverse("amazon_channel:order_address", args=[row.pk]), ADDRESS)
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.version == version + 1 and order.shipping_name == "Jane Fixed"
+    shipping = order.addresses.get(address_type="shipping")
+    assert (shipping.company, shipping.street, shipping.email) == ("Fixed Ltd", "2 Side Street", email)
+    history = list(order.comments.values_list("comment", flat=True))
+    assert any("Shipping address changed to" in c and "Corrected on Amazon Order Details." in c for c in history)
+    row.refresh_from_db()
+    assert row.shipping_address["company"] == "Fixed Ltd"
+
+
+def test_the_address_of_a_shipped_order_cant_be_changed_and_nothing_is_written(admin_user_client, amazon_store):
+    from amazon_channel.testing.amazon_orders import ship
+
+    row = imported(amazon_store, amazon_order())[0]
+    ship(order=row.commerce_order, tracks=[("ups", "UPS", "1Z1")])
+    order = row.commerce_order
+    order.refresh_from_db()
+    before = (order.version, list(order.addresses.values_list("city", flat=True)), order.comments.count())
+
+    response = admin_user_client.post(reverse("amazon_channel:order_address", args=[row.pk]), ADDRESS)
+
+    assert response.status_code == 400
+    assert "shipped" in response.content.decode()
+    order.refresh_from_db()
+    assert (order.version, list(order.addresses.values_list("city", flat=True)), order.comments.count()) == before
+    row.refresh_from_db()
+    assert row.shipping_address["city"] == "Seattle" and row.shipping_address_edited_at is None
+
+
 def test_missing_amazon_order_is_a_404(admin_user_client):
     assert admin_user_client.get(reverse("amazon_channel:order_detail", args=[999])).status_code == 404

@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from amazon_channel.amazon_orders.services import update_shipping_address
+from amazon_channel.core.address import AmazonAddress
 from amazon_channel.models import AmazonOrder
 from amazon_channel.testing.amazon_orders import amazon_item, amazon_order, with_changes
 from orders.models import Order
@@ -24,22 +26,19 @@ def test_an_older_copy_never_overwrites_a_newer_one(amazon_store):
 
 
 def test_staff_address_correction_survives_later_imports(amazon_store, staff):
-    from amazon_channel.amazon_orders.services import update_shipping_address
-
     order = amazon_order()
     run(amazon_store, order)
     row = AmazonOrder.objects.get(amazon_order_id=order.order_id)
     update_shipping_address(
         amazon_order=row,
-        address={
-            "name": "Jane Fixed",
-            "address_lines": ["2 Side Street"],
-            "city": "Tacoma",
-            "state_or_region": "WA",
-            "postal_code": "98402",
-            "country_code": "US",
-            "phone": "",
-        },
+        address=AmazonAddress(
+            name="Jane Fixed",
+            address_lines=["2 Side Street"],
+            city="Tacoma",
+            state_or_region="WA",
+            postal_code="98402",
+            country_code="US",
+        ),
         actor=staff,
     )
     run(amazon_store, with_changes(order))

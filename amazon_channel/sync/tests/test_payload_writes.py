@@ -1,4 +1,4 @@
-"""orders.bulk on the Amazon channel's tables: kilobytes of JSON per Amazon order written as bulk_create writes
+"""dbtools on the Amazon channel's tables: kilobytes of JSON per Amazon order written as bulk_create writes
 them, and the page upsert that inserts new orders, updates known ones and gives every row its id."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import pytest
 
 from amazon_channel.models import AmazonOrder, AmazonStore
 from amazon_channel.sync.pages import ORDER_FIELDS_FROM_AMAZON
-from orders.bulk import upsert_rows
+from dbtools import upsert_rows
+from dbtools.tests.test_bulk import both_ways, without
 from orders.tests.factories import StoreFactory
-from orders.tests.test_bulk import both_ways, without
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from amazon_channel.models import AmazonOrder, AmazonStore, CommunicationLog
+from amazon_channel.spapi import types
 from amazon_channel.testing.amazon_orders import amazon_item, amazon_order, with_changes
 from orders.models import Customer, Order, OrderState
 from orders.tests.factories import make_order
@@ -118,3 +119,17 @@ def test_an_order_already_created_elsewhere_is_linked_not_duplicated(amazon_stor
     assert AmazonOrder.objects.get(amazon_order_id=order.order_id).commerce_order_id == existing.pk
     assert result.commerce_orders_created == 1  # only `other` is new
     assert commerce(other.order_id)
+
+
+def test_a_buyer_the_orders_app_refuses_an_account_is_placed_as_a_guest(amazon_store):
+    amazon_store.customer_creation = AmazonStore.CustomerCreation.BUILD
+    amazon_store.save()
+    unusable = types.Buyer(name="No Mail", email="not-an-email-address", company=None)
+    fine, odd = amazon_order(), amazon_order(buyer=unusable)
+
+    result = run(amazon_store, fine, odd)
+
+    assert result.commerce_orders_created == 2 and not result.failed
+    assert commerce(fine.order_id).customer is not None
+    assert commerce(odd.order_id).customer is None
+    assert Customer.objects.count() == 1

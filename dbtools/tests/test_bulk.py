@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from orders.bulk import build_row, insert_rows
+from dbtools import build_row, insert_rows, upsert_rows
 from orders.models import CreditMemo, Order, OrderComment, OrderItem, OrderState
 from orders.tests.factories import StoreFactory
 
@@ -130,3 +130,45 @@ def test_build_row_gives_the_object_model_kwargs_gives():
     assert first.store is store and second.increment_id == "B"
     with pytest.raises(KeyError):
         build_row(OrderComment, not_a_field=1)
+
+
+@pytest.mark.postgres
+def test_copy_and_the_pipelined_upsert_go_through_djangos_execute_wrappers_and_query_counts(
+    postgres_only, django_assert_num_queries
+):
+    """A query counter built on connection.execute_wrapper, and assertNumQueries, see COPY and the pipeline."""
+    store = StoreFactory()
+    seen: list[tuple[str, object]] = []
+
+    def counter(execute, sql, params, many, context):
+        assert context["connection"] is connections["default"] and context["cursor"] is not None
+        seen.append((sql.split()[0], params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        insert_rows(Order, orders(store, "A"))
+    assert [verb for verb, _params in seen] == ["SELECT", "COPY"]
+
+    again = orders(store, "B")
+    with django_assert_num_queries(1) as captured, connection.execute_wrapper(counter):
+        upsert_rows(Order, again, unique_fields=["increment_id"], update_fields=["grand_total"])
+    assert captured.captured_queries[0]["sql"].startswith('INSERT INTO "orders_order"')
+    assert "ON CONFLICT" in captured.captured_queries[0]["sql"]
+    assert [verb for verb, _params in seen] == ["SELECT", "COPY", "INSERT"]
+    assert all(obj.pk for obj in again) and Order.objects.filter(increment_id__startswith="B").count() == 3
+
+    # The wrapper sees errors as Django's: a duplicate in COPY is an IntegrityError inside it.
+    errors: list[type] = []
+
+    def record_errors(execute, sql, params, many, context):
+        try:
+            return execute(sql, params, many, context)
+        except Exception as exc:
+            errors.append(type(exc))
+            raise
+
+    duplicate = orders(store, "C")
+    duplicate[1].increment_id = "A0"
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.execute_wrapper(record_errors):
+        insert_rows(Order, duplicate)
+    assert errors == [IntegrityError]

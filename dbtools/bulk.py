@@ -1,4 +1,5 @@
-"""insert_rows: Django's bulk_create, through PostgreSQL's COPY where it can.
+"""insert_rows / upsert_rows: Django's bulk_create, through PostgreSQL's COPY and a psycopg pipeline where it can;
+build_row: a model's constructor through Django's positional fast path.
 
 Placing a page of 100 imported orders inserts ~1,500 rows (orders, addresses, items, invoices, invoice items,
 comments). bulk_create spends most of its time in Python: every value of every row goes through the SQL compiler's
@@ -7,7 +8,8 @@ COPY ... FROM STDIN sends the same rows with psycopg's C row writer; the ids are
 sequence first (one query), so the objects get their primary keys exactly as bulk_create gives them.
 
 Only plain columns go through COPY (text, numbers, booleans, dates, foreign keys, JSON); a model with any other
-field, or another database, gets bulk_create unchanged. tests/test_bulk.py checks both paths write the same rows.
+field, or another database, gets bulk_create unchanged. dbtools/tests/test_bulk.py checks both paths write the same
+rows, and that Django's query log and execute wrappers see the COPY and the pipeline like any query.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import operator
 from collections.abc import Sequence
 
 from django.db import connection, models
+
+from .execute import run_statement
 
 # Field classes whose Python value psycopg writes exactly as Django would: exact classes, so a subclass that
 # converts its value (an encrypted text field, say) never skips its conversion.
@@ -137,34 +141,16 @@ def _copy(model: type[models.Model], objs: Sequence[models.Model]) -> None:
             [meta.db_table, pk.column, len(objs)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        columns = ", ".join(quote(c) for c in [pk.column, *(f.column for f in plan.fields)])
-        _run_copy(cursor, f"COPY {table} ({columns}) FROM STDIN", [[i, *row] for i, row in zip(ids, rows, strict=True)])
+    columns = ", ".join(quote(c) for c in [pk.column, *(f.column for f in plan.fields)])
+    sql = f"COPY {table} ({columns}) FROM STDIN"
+
+    def copy_rows() -> None:
+        with connection.connection.cursor() as raw, raw.copy(sql) as copy:
+            for pk_value, row in zip(ids, rows, strict=True):
+                copy.write_row([pk_value, *row])
+
+    run_statement(sql, copy_rows)
     _mark_saved(objs, ids)
-
-
-def _run_copy(cursor, sql: str, rows: list[list]) -> None:
-    def copy_rows(connection_cursor) -> None:
-        with connection_cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-
-    _run(cursor, sql, copy_rows)
-
-
-def _run(cursor, sql: str, work):
-    """Run `work(psycopg cursor)` through Django's cursor wrappers, so execute_wrappers (query counters) and the
-    debug query log (DEBUG, assertNumQueries) see it like any query, and its errors are Django's (IntegrityError)."""
-
-    def execute(sql, params, many, context):
-        wrapper = context["cursor"]
-        wrapper.db.validate_no_broken_transaction()
-        with wrapper.db.wrap_database_errors:
-            return work(wrapper.cursor)
-
-    if hasattr(cursor, "debug_sql"):
-        with cursor.debug_sql(sql):
-            return cursor._execute_with_wrappers(sql, None, False, execute)
-    return cursor._execute_with_wrappers(sql, None, False, execute)
 
 
 def upsert_rows(
@@ -199,11 +185,11 @@ def upsert_rows(
     )
     rows = [plan.row(obj) for obj in objs]
 
-    def upsert(connection_cursor) -> list[int]:
+    def upsert() -> list[int]:
         # One prepared single-row statement, executed per row in psycopg's pipeline: no long SQL to parse, quote
         # or plan for each page, one round trip.
         ids = []
-        with psycopg.Cursor(connection_cursor.connection) as bound:
+        with psycopg.Cursor(connection.connection) as bound:
             bound.executemany(sql, rows, returning=True)
             while True:
                 ids.append(bound.fetchone()[0])
@@ -211,9 +197,7 @@ def upsert_rows(
                     break
         return ids
 
-    with connection.cursor() as cursor:
-        ids = _run(cursor, sql, upsert)
-    _mark_saved(objs, ids)
+    _mark_saved(objs, run_statement(sql, upsert))
 
 
 class _Builder:
