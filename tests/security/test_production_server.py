@@ -46,13 +46,15 @@ def production_server(tmp_path):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # the worker loads Django on start: seconds on a busy machine
+        while True:
             try:
-                requests.get(url + "/login/", timeout=1, allow_redirects=False)
+                requests.get(url + "/login/", timeout=10, allow_redirects=False)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 assert server.poll() is None, server.stderr.read().decode()
-                time.sleep(0.1)
+                assert time.monotonic() < deadline, "gunicorn did not answer within a minute"
+                time.sleep(0.2)
         yield url
     finally:
         server.terminate()
@@ -62,16 +64,16 @@ def production_server(tmp_path):
 def test_gunicorn_serves_https_only_and_signs_in_behind_the_proxy(production_server):
     url = production_server
     host = url.removeprefix("http://")
-    plain = requests.get(url + "/login/", allow_redirects=False, timeout=5)
+    plain = requests.get(url + "/login/", allow_redirects=False, timeout=30)
     assert plain.status_code == 301 and plain.headers["Location"] == f"https://{host}/login/"
 
     tls = {"X-Forwarded-Proto": "https"}  # what the proxy adds to requests that reached it over HTTPS
-    login = requests.get(url + "/login/", headers=tls, timeout=5)
+    login = requests.get(url + "/login/", headers=tls, timeout=30)
     assert login.status_code == 200
     assert login.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "script-src 'self'" in login.headers["Content-Security-Policy"]
     assert "Secure" in login.headers["Set-Cookie"] and "csrftoken=" in login.headers["Set-Cookie"]
-    assert requests.get(url + "/static/vendor/htmx/htmx.min.js", headers=tls, timeout=5).status_code == 200
+    assert requests.get(url + "/static/vendor/htmx/htmx.min.js", headers=tls, timeout=30).status_code == 200
 
     # The cookies are Secure, so a client sends them only over HTTPS: send them as the browser would behind the proxy.
     csrf = login.cookies["csrftoken"]
@@ -81,11 +83,11 @@ def test_gunicorn_serves_https_only_and_signs_in_behind_the_proxy(production_ser
         data={"username": "ops", "password": "a-Long-unusual-passphrase-42", "csrfmiddlewaretoken": token},
         headers={**tls, "Origin": f"https://{host}", "Cookie": f"csrftoken={csrf}"},
         allow_redirects=False,
-        timeout=5,
+        timeout=30,
     )
     assert signed_in.status_code == 302, signed_in.text[:500]
     assert "Secure" in signed_in.headers["Set-Cookie"] and "HttpOnly" in signed_in.headers["Set-Cookie"]
     session = signed_in.cookies["sessionid"]
-    dashboard = requests.get(url + "/", headers={**tls, "Cookie": f"sessionid={session}"}, timeout=5)
+    dashboard = requests.get(url + "/", headers={**tls, "Cookie": f"sessionid={session}"}, timeout=30)
     assert dashboard.status_code == 200 and "Dashboard" in dashboard.text
     assert "no-store" in dashboard.headers["Cache-Control"]
