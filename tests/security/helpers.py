@@ -26,6 +26,11 @@ SETTINGS_ENV = [
 ]
 
 
+# A production process started by a test gets a database and cache of its own (SQLite under its APP_VAR_DIR).
+PROCESS_ENV = ["DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"]
+
+
 def production_env(**env: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV and k != "DJANGO_SETTINGS_MODULE"}
+    """The environment of a production process: this one's, less every setting, with a strong secret key."""
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV and k not in PROCESS_ENV}
     return {**clean, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **env}
