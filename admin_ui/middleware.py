@@ -1,4 +1,4 @@
-"""Every page of the admin requires a signed-in staff user."""
+"""Every page of the admin requires a signed-in staff user, and no cache keeps what a signed-in user saw."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 
@@ -47,3 +48,18 @@ def _public_classes() -> tuple[type, ...]:
     from django.contrib.auth import views as auth_views
 
     return (auth_views.LoginView, auth_views.LogoutView)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Every response to a signed-in user is `Cache-Control: no-store, private`: order pages and exports carry buyers'
+    names and addresses, which must not stay in a shared proxy or in the browser's cache after sign-out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -13,6 +13,8 @@ def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
+    # The benchmarks request pages over plain http through Django's test client.
+    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
     import django
 
     django.setup()

@@ -1,16 +1,21 @@
 """Settings, all from the environment.
 
-With nothing set: SQLite under var/, Celery over kombu's filesystem transport under var/ (no server needed), the
-local Seller Central sandbox standing in for Amazon. DATABASE_URL switches to PostgreSQL; REDIS_URL switches the
-broker, the shared SP-API rate limiter and the cache to Redis.
+With nothing set: SQLite under var/, Celery over kombu's filesystem transport under var/ (no server needed), Amazon's
+own SP-API and Login with Amazon hosts, HTTPS only. DATABASE_URL switches to PostgreSQL; REDIS_URL switches the
+broker, the shared SP-API rate limiter and the cache to Redis. The demo (DJANGO_DEMO=1, set by `dev.py demo`) runs over
+plain http on 127.0.0.1 against the local Seller Central sandbox.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -26,19 +31,26 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 DEBUG = env_bool("DJANGO_DEBUG")
 DEMO_MODE = env_bool("DJANGO_DEMO")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEMO_MODE or DEBUG:
-        # Only the demo and local debugging may run on a well-known key.
+    if DEMO_MODE:
+        # Only the demo may run on a well-known key: stored Amazon credentials are encrypted with a key derived from
+        # it, and sessions are signed with it. DJANGO_DEBUG alone is no reason to publish either.
         SECRET_KEY = "demo-only-insecure-secret-key-do-not-use-in-production"
     else:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set (or DJANGO_DEMO=1 for the local demo).")
+# Older keys still accepted for signatures (and for reading credentials encrypted with a key derived from them).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,6 +64,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "csp",
+    "axes",
+    "config",
     "admin_ui",
     "orders",
     "amazon_channel",
@@ -70,8 +85,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Every admin page needs a signed-in staff user; login, static files and the Django admin are exempt.
     "admin_ui.middleware.StaffRequiredMiddleware",
+    # Pages seen signed in show buyers' names and addresses: no browser or proxy may keep a copy.
+    "admin_ui.middleware.NoStoreWhenSignedInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a locked-out sign-in into the lock-out page; django-axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,10 +133,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:index"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in throttling (django-axes) -----------------------------------------------------------------------------
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked out for
+# LOGIN_LOCKOUT_MINUTES (every further attempt restarts the clock), even with the right password. A successful sign-in
+# clears the count. `manage.py axes_reset_username <name>` unlocks someone early.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # needs the request: authenticate(request, username=..., password=...)
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "admin_ui.access.locked_out"
+AXES_CLIENT_IP_CALLABLE = "admin_ui.access.client_ip"
+# Behind N reverse proxies that each append to X-Forwarded-For, the client's address is the Nth entry from the right;
+# 0 (default) = REMOTE_ADDR. Never trust the header without a proxy in front that sets it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hant", _("Traditional Chinese")), ("nl", _("Dutch"))]
@@ -135,6 +175,41 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- HTTPS and the browser's protections ----------------------------------------------------------------------------
+# Outside the demo and DJANGO_DEBUG the admin is served over HTTPS only (`manage.py check --deploy` reports nothing);
+# the demo runs over plain http on 127.0.0.1.
+HTTPS_ONLY = not (DEMO_MODE or DEBUG)
+# Behind a proxy that terminates TLS: the header it sets on HTTPS requests, e.g. "X-Forwarded-Proto" (value "https")
+# or "X-Forwarded-Proto: https". Only a proxy that always sets or strips it may be trusted with this.
+_proxy_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    _name, _, _value = _proxy_ssl_header.replace("=", ":").partition(":")
+    _name = _name.strip().upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (_name if _name.startswith("HTTP_") else "HTTP_" + _name, _value.strip() or "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS_ONLY)
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if HTTPS_ONLY else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+# Scripts and styles only from our own static files (the templates carry no inline script, handler or style
+# attribute); Bootstrap's CSS draws its icons from data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": HTTPS_ONLY,
+    }
+}
 
 # --- Redis: broker, cache, shared rate limiter -------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -188,20 +263,42 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Store <sales@example.com>")
 
 # --- Amazon SP-API ---------------------------------------------------------------------------------------------------
-# Base URLs are settings so the local sandbox (or Amazon's own sandbox host) can stand in for Amazon.
-SANDBOX_URL = os.environ.get("SELLER_CENTRAL_SANDBOX_URL", "http://127.0.0.1:8001")
-SPAPI_ENDPOINTS = {
-    "na": os.environ.get("SPAPI_ENDPOINT_NA", SANDBOX_URL),
-    "eu": os.environ.get("SPAPI_ENDPOINT_EU", SANDBOX_URL),
-    "fe": os.environ.get("SPAPI_ENDPOINT_FE", SANDBOX_URL),
+# Amazon's own hosts, unless the demo or the environment says the local sandbox (SELLER_CENTRAL_SANDBOX_URL) or another
+# host (SPAPI_ENDPOINT_NA / _EU / _FE, LWA_ENDPOINT) stands in. Plain http is refused outside loopback (config/checks.py
+# and SpApiConfig), so a client secret never crosses a network unencrypted.
+AMAZON_SPAPI_ENDPOINTS = {
+    "na": "https://sellingpartnerapi-na.amazon.com",
+    "eu": "https://sellingpartnerapi-eu.amazon.com",
+    "fe": "https://sellingpartnerapi-fe.amazon.com",
 }
-LWA_ENDPOINT = os.environ.get("LWA_ENDPOINT", SANDBOX_URL + "/auth/o2/token")
+AMAZON_LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
+SANDBOX_URL = os.environ.get("SELLER_CENTRAL_SANDBOX_URL", "http://127.0.0.1:8001" if DEMO_MODE else "").rstrip("/")
+SPAPI_ENDPOINTS = {
+    region: os.environ.get(f"SPAPI_ENDPOINT_{region.upper()}", SANDBOX_URL or amazon)
+    for region, amazon in AMAZON_SPAPI_ENDPOINTS.items()
+}
+LWA_ENDPOINT = os.environ.get("LWA_ENDPOINT", SANDBOX_URL + "/auth/o2/token" if SANDBOX_URL else AMAZON_LWA_ENDPOINT)
 SPAPI_MODELS_DIR = Path(os.environ.get("SPAPI_MODELS_DIR", BASE_DIR.parent / "shared" / "spapi-models"))
 # Outbox: feeds batch every pending message of a store and type per window (Amazon allows ~1 createFeed / 2 min).
 AMAZON_FEED_WINDOW_SECONDS = int(os.environ.get("AMAZON_FEED_WINDOW_SECONDS", "120"))
 AMAZON_FEED_POLL_SECONDS = int(os.environ.get("AMAZON_FEED_POLL_SECONDS", "30"))
-# Key that encrypts Amazon credentials at rest; defaults to one derived from SECRET_KEY.
-CREDENTIALS_ENCRYPTION_KEY = os.environ.get("CREDENTIALS_ENCRYPTION_KEY", "")
+# Fernet keys that encrypt Amazon credentials at rest, newest first: the first encrypts, every one decrypts (rotation:
+# put a new key first, run `manage.py rotate_credentials_key`, then drop the old one). The single
+# CREDENTIALS_ENCRYPTION_KEY of earlier versions is still read, after them. With none, a key derived from SECRET_KEY
+# encrypts; keys derived from SECRET_KEY and its fallbacks always decrypt, last (amazon_channel/crypto.py).
+CREDENTIALS_ENCRYPTION_KEYS = env_list("CREDENTIALS_ENCRYPTION_KEYS")
+if os.environ.get("CREDENTIALS_ENCRYPTION_KEY", "").strip() not in {"", *CREDENTIALS_ENCRYPTION_KEYS}:
+    CREDENTIALS_ENCRYPTION_KEYS.append(os.environ["CREDENTIALS_ENCRYPTION_KEY"].strip())
+for _key in CREDENTIALS_ENCRYPTION_KEYS:
+    try:
+        _valid = len(base64.urlsafe_b64decode(_key.encode())) == 32
+    except (binascii.Error, ValueError):
+        _valid = False
+    if not _valid:
+        raise ImproperlyConfigured(
+            "CREDENTIALS_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64-encoded bytes): "
+            'make one with python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        )
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,14 @@
-"""Settings for the test suite: the same as production's, with a throwaway key and fast hashing."""
+"""Settings for the test suite: the same as production's, with a throwaway key, fast hashing and plain http.
+
+Production's HTTPS settings (redirect, secure cookies, HSTS) are tested by tests/security, which loads
+config/settings.py itself; here the test client and the live server speak http. The SP-API endpoints stay on the local
+sandbox's default address unless a test points them at its own sandbox: a test never reaches Amazon.
+"""
 
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("SELLER_CENTRAL_SANDBOX_URL", "http://127.0.0.1:8001")
 
 from .settings import *  # noqa: F403
 
@@ -13,7 +19,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures; dashboard/tests/test_views.py tests the cache itself
+DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures; dashboard/tests/test_caching.py tests the cache itself
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = False  # noqa: F405
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not Django's default in-memory database: in SQLite's shared-cache memory mode a second connection (a

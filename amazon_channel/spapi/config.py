@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 PRODUCT_NAME = "AmazonChannelForCommerce"
+
+
+class InsecureEndpointError(ValueError):
+    """An endpoint would carry the client secret or refresh token over plain http across a network."""
+
+
+def is_safe_endpoint(url: str) -> bool:
+    """https anywhere; plain http only to this machine (the local sandbox)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -25,6 +46,14 @@ class SpApiConfig:
     backoff_base: float = 1.0
     backoff_cap: float = 30.0
     max_retry_wait: float = 120.0
+
+    def __post_init__(self) -> None:
+        # Worker and web processes don't run the system checks (config/checks.py): refuse here too.
+        for url in (self.endpoint, self.lwa_endpoint):
+            if not is_safe_endpoint(url):
+                raise InsecureEndpointError(
+                    f"Refusing to send Amazon credentials to {url!r}: use https (plain http only to a local sandbox)."
+                )
 
     @classmethod
     def for_store(cls, amazon_store: Any, **overrides: Any) -> SpApiConfig:

@@ -53,7 +53,6 @@ def test_from_recent_orders_to_a_cancel_that_reaches_amazon(sandbox, amazon_stor
     order = amazon_order.commerce_order
     assert order is not None
     page = browser_page
-    page.on("dialog", lambda dialog: dialog.accept())  # the cancel button asks "Cancel this order on Amazon?"
 
     login(page, live_server, UserFactory(username="merchant", is_superuser=True))
     recent = page.locator("[data-testid=recent-orders]")
@@ -69,6 +68,7 @@ def test_from_recent_orders_to_a_cancel_that_reaches_amazon(sandbox, amazon_stor
     cancel = page.locator("#cancel-order")
     cancel.get_by_label("Cancel reason").select_option("NoInventory")
     cancel.get_by_role("button", name="Cancel Order").click()
+    page.click("[data-testid=confirm-ok]")  # the layout's dialog asks "Cancel this order on Amazon?"
     page.get_by_text("The cancel request is on its way to Amazon.").wait_for()
 
     update = OutboundUpdate.objects.get(amazon_order=amazon_order, kind=OutboundUpdate.Kind.CANCEL)

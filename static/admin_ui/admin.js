@@ -1,4 +1,5 @@
-// Small page helpers: a confirmation dialog for POST buttons and select-all checkboxes for grid mass actions.
+// Small page helpers: a confirmation dialog for POST buttons, select-all checkboxes for grid mass actions, selects
+// that submit their form on change. No template carries inline script (the Content-Security-Policy forbids it).
 (function () {
   "use strict";
   var pending = null;
@@ -28,6 +29,11 @@
       var scope = document.querySelectorAll(all.getAttribute("data-select-all"));
       scope.forEach(function (box) { box.checked = all.checked; });
     }
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("select[data-auto-submit]");
+    if (select && select.form) select.form.submit();
   });
 
   // A mass action applies to the checked rows of the grid; the action select lives in its own form.
