@@ -67,7 +67,7 @@ def main() -> None:
         ("order grid: awaiting shipment", "/sales/orders/?awaiting=shipment"),
         ("order view", f"/sales/orders/{view_order}/"),
         ("Amazon All Orders grid", "/amazon/orders/"),
-        ("Amazon All Orders: page size 200", "/amazon/orders/?page_size=200"),
+        ("Amazon All Orders: page size 200", "/amazon/orders/?limit=200"),
         ("dashboard", "/"),
         ("dashboard 24h", "/?range=24h"),
         ("dashboard 7d", "/?range=7d"),

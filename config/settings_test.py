@@ -6,6 +6,8 @@ sandbox's default address unless a test points them at its own sandbox: a test n
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("SELLER_CENTRAL_SANDBOX_URL", "http://127.0.0.1:8001")
@@ -30,7 +32,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not Django's default in-memory database: in SQLite's shared-cache memory mode a second connection (a
     # test's worker thread) fails at once with "database table is locked" instead of waiting for the lock, so the
     # tests that run two imports at once could not run on SQLite. Nothing waits for the disk here.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    # One file per test process, so two test runs of one checkout never share a database.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"amazon-channel-test-{os.getpid()}.sqlite3")
+    }
     DATABASES["default"]["OPTIONS"] = {  # noqa: F405
         **DATABASES["default"]["OPTIONS"],  # noqa: F405
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from orders.models import Order
 
@@ -35,29 +33,12 @@ def update_for_document(*, shipment_id: int | None = None, credit_memo_id: int |
     return updates.filter(credit_memo_id=credit_memo_id).first()
 
 
-@dataclass(frozen=True)
-class OutboxFilters:
-    store_id: int | None = None
-    state: str = ""  # "" = pending and failed (everything not yet accepted)
-    kind: str = ""
-    search: str = ""  # Amazon order number
+def outbox_rows(page_ids: QuerySet) -> QuerySet[OutboundUpdate]:
+    """One page of *Updates to Amazon*: the updates `page_ids` picked, with the store and orders each row shows."""
+    return OutboundUpdate.objects.filter(pk__in=page_ids).select_related(
+        "store", "amazon_order", "amazon_order__commerce_order"
+    )
 
 
-def outbox_updates(*, filters: OutboxFilters) -> QuerySet[OutboundUpdate]:
-    updates = OutboundUpdate.objects.select_related("store", "amazon_order", "amazon_order__commerce_order")
-    updates = updates.filter(state=filters.state) if filters.state else updates.filter(state__in=OPEN_STATES)
-    if filters.store_id:
-        updates = updates.filter(store_id=filters.store_id)
-    if filters.kind:
-        updates = updates.filter(kind=filters.kind)
-    if filters.search:
-        term = filters.search.strip()
-        updates = updates.filter(
-            Q(amazon_order__amazon_order_id__icontains=term)
-            | Q(amazon_order__commerce_order__increment_id__icontains=term)
-        )
-    return updates.order_by("-created_at", "-id")
-
-
-def stores_for_filter() -> list[AmazonStore]:
-    return list(AmazonStore.objects.order_by("name", "id"))
+def store_choices() -> list[tuple[int, str]]:
+    return list(AmazonStore.objects.order_by("name", "id").values_list("pk", "name"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +16,7 @@ from .. import sync
 from ..models import AmazonStore
 from . import selectors
 from .forms import AmazonStoreForm, RecoverOrderForm, SyncNowForm
+from .grids import CommunicationLogGrid
 from .services import check_amazon_connection, preview_amazon_store, save_amazon_store
 
 staff_required = staff_member_required(login_url="login")
@@ -139,5 +139,6 @@ def store_recover_order(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def communication_log(request: HttpRequest, pk: int) -> HttpResponse:
     store = get_object_or_404(AmazonStore, pk=pk)
-    page = Paginator(selectors.communication_log(store=store), 50).get_page(request.GET.get("page"))
-    return render(request, "amazon_channel/stores/communication_log.html", {"store": store, "page": page})
+    grid = CommunicationLogGrid.from_request(request, selectors.communication_log(store=store))
+    context = {"store": store, "grid": grid, "page": grid.page()}
+    return render(request, "amazon_channel/stores/communication_log.html", context)

@@ -36,7 +36,7 @@ def test_grid_filters_on_each_column(admin_user_client, amazon_store):
 
     def shown(**params) -> set[str]:
         response = admin_user_client.get(url, params)
-        return {row.amazon_order_id for row in response.context["page"]}
+        return {row.amazon_order_id for row in response.context["page"].rows}
 
     assert shown() == {a.order_id, b.order_id, c.order_id}
     assert shown(status="SHIPPED") == {b.order_id}
@@ -50,12 +50,28 @@ def test_grid_filters_on_each_column(admin_user_client, amazon_store):
     assert shown(order_notes="commerce order #") == {a.order_id, b.order_id}
     assert rows[2].commerce_order is None
     all_url = reverse("amazon_channel:order_grid")
-    assert {r.amazon_order_id for r in admin_user_client.get(all_url).context["page"]} == {
+    assert {r.amazon_order_id for r in admin_user_client.get(all_url).context["page"].rows} == {
         a.order_id,
         b.order_id,
         c.order_id,
         d.order_id,
     }
+
+
+def test_grid_keyword_search_and_the_not_imported_filter(admin_user_client, amazon_store):
+    good = amazon_order()
+    unpriced = amazon_order(status="UNSHIPPED", items=[amazon_item(unit_price=None)], buyer=None)
+    imported(amazon_store, good, unpriced)
+    url = reverse("amazon_channel:order_grid")
+
+    def shown(**params) -> set[str]:
+        return {row.amazon_order_id for row in admin_user_client.get(url, params).context["page"].rows}
+
+    assert shown(failed="on") == {unpriced.order_id}
+    assert shown(q=good.order_id[4:11]) == {good.order_id}
+    assert shown(q="jane buyer") == {good.order_id}
+    page = admin_user_client.get(url, {"failed": "on"}).content.decode()
+    assert "Not imported only" in page and 'data-testid="grid-chips"' in page
 
 
 def test_grid_sorts_and_pages_over_the_whole_set(admin_user_client, amazon_store):
@@ -67,16 +83,16 @@ def test_grid_sorts_and_pages_over_the_whole_set(admin_user_client, amazon_store
     imported(amazon_store, *orders)
     url = reverse("amazon_channel:order_grid")
     first = admin_user_client.get(url, {"sort": "grand_total"}).context["page"]
-    assert first.paginator.count == 25 and len(first) == 20
-    totals = [row.grand_total for row in first]
+    assert first.total == 25 and len(first.rows) == 20
+    totals = [row.grand_total for row in first.rows]
     assert totals == sorted(totals) and totals[0] == min(r.grand_total for r in AmazonOrder.objects.all())
     second = admin_user_client.get(url, {"sort": "-grand_total", "page": 2}).context["page"]
-    assert [row.grand_total for row in second] == sorted(
+    assert [row.grand_total for row in second.rows] == sorted(
         (r.grand_total for r in AmazonOrder.objects.all()), reverse=True
     )[20:]
-    newest = admin_user_client.get(url).context["page"][0]
+    newest = admin_user_client.get(url).context["page"].rows[0]
     assert newest.amazon_order_id == orders[0].order_id  # default: newest purchase first
-    assert len(admin_user_client.get(url, {"page_size": 50}).context["page"]) == 25
+    assert len(admin_user_client.get(url, {"limit": 50}).context["page"].rows) == 25
     assert admin_user_client.get(url, {"sort": "raw"}).status_code == 200  # unknown sort: the default
 
 
@@ -96,10 +112,12 @@ def test_grid_pages_of_a_filtered_sorted_set_show_each_rows_store_and_commerce_o
     shipped = AmazonOrder.objects.filter(status="SHIPPED").select_related("commerce_order")
     expected = sorted(shipped, key=lambda r: (-r.grand_total, -r.pk))  # -grand_total, then -id on ties
     url = reverse("amazon_channel:order_grid")
-    page = admin_user_client.get(url, {"status": "SHIPPED", "sort": "-grand_total", "page_size": 20, "page": 1})
-    second = admin_user_client.get(url, {"status": "SHIPPED", "sort": "-grand_total", "page_size": 20, "page": 2})
-    assert [r.pk for r in page.context["page"]] + [r.pk for r in second.context["page"]] == [r.pk for r in expected]
-    assert second.context["page"].paginator.count == len(expected) == 26 and len(second.context["page"]) == 6
+    page = admin_user_client.get(url, {"status": "SHIPPED", "sort": "-grand_total", "limit": 20, "page": 1})
+    second = admin_user_client.get(url, {"status": "SHIPPED", "sort": "-grand_total", "limit": 20, "page": 2})
+    assert [r.pk for r in page.context["page"].rows] + [r.pk for r in second.context["page"].rows] == [
+        r.pk for r in expected
+    ]
+    assert second.context["page"].total == len(expected) == 26 and len(second.context["page"].rows) == 6
     html = page.content.decode()
     first = expected[0]
     row = html.split(f'<tr data-order="{first.amazon_order_id}">', 1)[1].split("</tr>", 1)[0]
@@ -112,7 +130,7 @@ def test_grid_query_count_does_not_grow_with_rows(admin_user_client, amazon_stor
     imported(amazon_store, *[amazon_order() for _ in range(3)])
     few = count_queries(admin_user_client, url)
     imported(amazon_store, *[amazon_order() for _ in range(30)])
-    assert count_queries(admin_user_client, url + "?page_size=50") == few
+    assert count_queries(admin_user_client, url + "?limit=50") == few
 
 
 def test_details_show_order_shipping_items_and_linked_order(admin_user_client, amazon_store):

@@ -1,0 +1,54 @@
+"""The *All Orders* grid of Amazon orders: which columns, filters, searches and sorts it offers (admin_ui's grid)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from admin_ui.grid import BooleanFilter, ChoiceFilter, Column, Grid, RangeFilter, TextFilter
+
+from ..models import AmazonOrder, AmazonOrderStatus
+from . import selectors
+
+
+class AmazonOrderGrid(Grid):
+    """Every store's Amazon orders (the Store column says whose)."""
+
+    columns = (
+        Column("purchase_date", _("Purchase Date"), sort="purchase_date"),
+        Column("order_number", _("Order Number"), sort="amazon_order_id"),
+        Column("status", _("Status"), sort="status"),
+        Column("buyer_name", _("Buyer's Name"), sort="buyer_name"),
+        Column("grand_total", _("Grand Total"), sort="grand_total", css="text-end"),
+        Column("order_notes", _("Order Notes"), sort="order_notes"),
+        Column("store", _("Store"), sort="store__name"),
+        Column("commerce_order", _("Commerce Order")),
+    )
+    filters = (
+        RangeFilter("purchase_date", _("Purchase Date"), "purchase_date", kind="date"),
+        TextFilter("order_number", _("Order Number"), "amazon_order_id", max_length=64),
+        ChoiceFilter("status", _("Status"), "status", AmazonOrderStatus.choices),
+        TextFilter("buyer_name", _("Buyer's Name"), "buyer_name"),
+        RangeFilter("grand_total", _("Grand Total"), "grand_total", kind="number"),
+        TextFilter("order_notes", _("Order Notes"), "order_notes"),
+        BooleanFilter("failed", _("Not imported only"), ~Q(import_error="")),
+    )
+    search_fields = ("amazon_order_id__icontains", "buyer_name__icontains")
+    search_placeholder = _("Search by Amazon order # or buyer's name")
+    default_sort = "-purchase_date"
+    page_sizes = (20, 50, 100, 200)
+
+    def search_condition(self, keyword: str) -> Q | None:
+        # An Amazon order number has digits, a buyer's name none: each searches only the column it can be in.
+        if any(ch.isdigit() for ch in keyword):
+            return Q(amazon_order_id__icontains=keyword)
+        return Q(buyer_name__icontains=keyword)
+
+    def load_rows(self, ids: QuerySet) -> QuerySet[AmazonOrder]:
+        return selectors.grid_rows(ids)
+
+
+class StoreAmazonOrderGrid(AmazonOrderGrid):
+    """One store's Amazon orders."""
+
+    columns = tuple(column for column in AmazonOrderGrid.columns if column.key != "store")
