@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, TruncDay, TruncHour, TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from amazon_channel.core.channel import CHANNEL
 from orders.models import ZERO, Order, OrderState, SalesHour
 
 from . import caching, periods
@@ -22,7 +23,7 @@ from .bestsellers import Bestseller, bestsellers
 from .periods import Range
 
 NOT_CANCELED = ~Q(state=OrderState.CANCELED)
-CHANNEL_LABELS = {"admin": _("Admin"), "web": _("Web Store"), "amazon": _("Amazon")}
+CHANNEL_LABELS = {"admin": _("Admin"), "web": _("Web Store"), CHANNEL: _("Amazon")}
 
 _TRUNC = {"hour": TruncHour, "day": TruncDay, "month": TruncMonth}
 

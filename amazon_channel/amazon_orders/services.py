@@ -51,25 +51,13 @@ def update_shipping_address(
 
 
 def _commerce_address(address: AmazonAddress, commerce_order_id: int) -> NewAddress:
-    first, last = address.split_name()
     # The buyer's email stays as the import set it: Amazon's address has none.
     email = (
         OrderAddress.objects.filter(order_id=commerce_order_id, address_type=OrderAddress.Type.SHIPPING)
         .values_list("email", flat=True)
         .first()
     )
-    return NewAddress(
-        first_name=first,
-        last_name=last,
-        company=address.company,
-        street=address.street,
-        city=address.city,
-        region=address.state_or_region,
-        postcode=address.postal_code,
-        country_code=address.country_code,
-        telephone=address.phone,
-        email=email or "",
-    )
+    return address.commerce_address(email=email or "")
 
 
 def request_amazon_cancel(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from orders.services import NewAddress
+
 FIELDS = ("name", "address_lines", "city", "state_or_region", "postal_code", "country_code", "phone", "company")
 
 
@@ -57,6 +59,22 @@ class AmazonAddress:
 
     def split_name(self) -> tuple[str, str]:
         return split_name(self.name)
+
+    def commerce_address(self, *, email: str, name: str | None = None) -> NewAddress:
+        """This address as the orders app takes it; `name` when the recipient's own is missing."""
+        first, last = split_name(self.name or name or "")
+        return NewAddress(
+            first_name=first,
+            last_name=last,
+            company=self.company,
+            street=self.street,
+            city=self.city,
+            region=self.state_or_region,
+            postcode=self.postal_code,
+            country_code=self.country_code[:2],
+            telephone=self.phone,
+            email=email,
+        )
 
 
 def split_name(name: str) -> tuple[str, str]:

@@ -149,19 +149,7 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
     if not row.shipping_address:
         notes.append(_("Amazon did not share the shipping address; the buyer's name is used without an address."))
     first, last = split_name(buyer_name)
-    ship_first, ship_last = split_name(recipient_name or buyer_name)
-    shipping = NewAddress(
-        first_name=ship_first,
-        last_name=ship_last,
-        company=address.company,
-        street=address.street,
-        city=address.city,
-        region=address.state_or_region,
-        postcode=address.postal_code,
-        country_code=address.country_code[:2],
-        telephone=address.phone,
-        email=email,
-    )
+    shipping = address.commerce_address(email=email, name=buyer_name)
     billing = NewAddress(**{**vars(shipping), "first_name": first, "last_name": last, "company": row.buyer_company})
     shipping_amount = sum((item.shipping_price for item in items), ZERO)
     shipping_tax = sum((item.shipping_tax for item in items), ZERO)

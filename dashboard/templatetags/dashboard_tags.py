@@ -8,8 +8,10 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from admin_ui.reversing import reverse_int
+from amazon_channel.core.channel import is_amazon_order
 
 register = template.Library()
+register.filter("is_amazon_order", is_amazon_order)
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "TWD": "NT$"}
 ZERO_PLACES = {"JPY", "KRW", "TWD"}

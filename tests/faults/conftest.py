@@ -11,18 +11,9 @@ from amazon_channel.core import client as clients
 from amazon_channel.core.communication import record_communication_error
 from amazon_channel.models import AmazonStore
 from amazon_channel.testing.factories import AmazonStoreFactory
+from amazon_channel.testing.fake_amazon import NoPacing
 
 from .figures import FIGURES_PROPERTY
-
-
-class NoPacing:
-    """The sandbox runs with its rate limits off here; pacing is the SP-API client's own tests' business."""
-
-    def acquire(self, key: str, rate: float, burst: int) -> float:
-        return 0.0
-
-    def drain(self, key: str, rate: float, burst: int) -> None:
-        pass
 
 
 @pytest.fixture

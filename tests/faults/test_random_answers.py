@@ -34,10 +34,11 @@ from amazon_channel.spapi.tests.factories import make_item, make_order, search_p
 from amazon_channel.spapi.tests.scripted_server import Recorded, Reply, ScriptedServer
 from amazon_channel.sync import import_orders, is_importable
 from amazon_channel.testing.factories import AmazonStoreFactory
+from amazon_channel.testing.fake_amazon import NoPacing
 from orders.models import Order
 from seller_central_sandbox.spec import FORMAT_CHECKER, Spec
 
-from .conftest import NoPacing, fast_client_for
+from .conftest import fast_client_for
 from .schema_strategies import Mutation, Path, SchemaStrategies
 
 pytestmark = [pytest.mark.slow]

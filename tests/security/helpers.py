@@ -26,8 +26,9 @@ SETTINGS_ENV = [
 ]
 
 
-# A production process started by a test gets a database and cache of its own (SQLite under its APP_VAR_DIR).
-PROCESS_ENV = ["DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"]
+# A production process started by a test gets a database and cache of its own (SQLite under its APP_VAR_DIR), and
+# none of what the test run itself sets (the browser tests let the ORM run beside Playwright's event loop).
+PROCESS_ENV = ["DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 def production_env(**env: str) -> dict[str, str]:

@@ -18,20 +18,11 @@ from amazon_channel.core import client as clients
 from amazon_channel.models import AmazonOrder, AmazonStore, CommunicationLog
 from amazon_channel.sync import ImportResult, import_orders, is_importable, process_orders, recover_order, runs
 from amazon_channel.testing.factories import AmazonStoreFactory
+from amazon_channel.testing.fake_amazon import NoPacing
 from orders.models import Order, OrderState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 US = "ATVPDKIKX0DER"
-
-
-class NoPacing:
-    """The sandbox runs with its rate limits off; pacing itself is the SP-API client's own tests' business."""
-
-    def acquire(self, key: str, rate: float, burst: int) -> float:
-        return 0.0
-
-    def drain(self, key: str, rate: float, burst: int) -> None:
-        pass
 
 
 @pytest.fixture
