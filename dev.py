@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """The two commands of the README.
 
-    python3 dev.py demo   # install, migrate, demo login + data, run web + worker + beat + Seller Central sandbox
-    python3 dev.py test   # install, then ruff, the architecture contracts and the whole pytest suite
+    python3 dev.py demo       # install, migrate, demo login + data, run web + worker + beat + Seller Central sandbox
+    python3 dev.py test       # install, then ruff, the architecture contracts and the whole pytest suite
+    python3 dev.py messages   # build the translations (locale/*/LC_MESSAGES/django.mo); demo and test do it too
 
 Only the standard library is used here: this file runs before the virtualenv exists.
 """
 
 from __future__ import annotations
 
+import array
+import ast
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,8 +48,96 @@ def ensure_virtualenv() -> None:
     stamp.write_text(digest)
 
 
+def build_messages() -> list[Path]:
+    """Compile every locale/*/LC_MESSAGES/*.po whose .mo is missing or older, with GNU msgfmt when installed (it also
+    checks the placeholders), otherwise in pure Python. The .mo files are build products, never committed."""
+    built = []
+    msgfmt = shutil.which("msgfmt")
+    for po in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime_ns >= po.stat().st_mtime_ns:
+            continue
+        if msgfmt:
+            run(msgfmt, "--check-format", "-o", mo, po)
+        else:
+            print(f"+ compile {po.relative_to(ROOT)} (pure Python: msgfmt is not installed)", flush=True)
+            mo.write_bytes(compile_po(po.read_text(encoding="utf-8")))
+        built.append(mo)
+    return built
+
+
+def parse_po(text: str) -> list[dict]:
+    """The entries of a .po file, each a dict of msgctxt / msgid / msgid_plural / msgstr / msgstr[N] -> text and
+    "flags" (the `#,` line). Obsolete entries (`#~`) are left out."""
+    entries: list[dict] = []
+    entry: dict = {"flags": set()}
+    key = None
+    for line in (raw.strip() for raw in text.splitlines()):
+        starts_entry = line.startswith("#") or line.startswith("msgctxt") or line.startswith("msgid ")
+        if (not line or starts_entry) and any(k.startswith("msgstr") for k in entry):
+            entries.append(entry)
+            entry, key = {"flags": set()}, None
+        if not line or line.startswith("#~"):
+            continue
+        if line.startswith("#,"):
+            entry["flags"].update(flag.strip() for flag in line[2:].split(","))
+        elif line.startswith('"') and key:
+            entry[key] += ast.literal_eval(line)
+        elif not line.startswith("#"):
+            key, _, value = line.partition(" ")
+            entry[key] = ast.literal_eval(value.strip())
+    if any(k.startswith("msgstr") for k in entry):
+        entries.append(entry)
+    return entries
+
+
+def compile_po(text: str) -> bytes:
+    """A GNU .mo file of the .po text, as msgfmt writes it: fuzzy and untranslated entries are left out (the header's
+    fuzzy flag aside, as msgfmt does with the header)."""
+    catalog: dict[bytes, bytes] = {}
+    for entry in parse_po(text):
+        header = entry["msgid"] == "" and "msgctxt" not in entry
+        if "fuzzy" in entry["flags"] and not header:
+            continue
+        if "msgid_plural" in entry:
+            forms = [
+                entry[k] for k in sorted((k for k in entry if k.startswith("msgstr[")), key=lambda k: int(k[7:-1]))
+            ]
+            if not any(forms):
+                continue
+            key = entry["msgid"] + "\0" + entry["msgid_plural"]
+            value = "\0".join(forms)
+        else:
+            key, value = entry["msgid"], entry.get("msgstr", "")
+            if not value:
+                continue
+        if "msgctxt" in entry:
+            key = entry["msgctxt"] + "\x04" + key
+        catalog[key.encode()] = value.encode()
+    keys = sorted(catalog)
+    ids = strs = b""
+    offsets = []
+    for k in keys:
+        offsets.append((len(ids), len(k), len(strs), len(catalog[k])))
+        ids += k + b"\0"
+        strs += catalog[k] + b"\0"
+    start = 7 * 4 + 16 * len(keys)
+    koffsets: list[int] = []
+    voffsets: list[int] = []
+    for o1, l1, o2, l2 in offsets:
+        koffsets += [l1, o1 + start]
+        voffsets += [l2, o2 + start + len(ids)]
+    header = array.array("I", [0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + len(keys) * 8, 0, 0])
+    body = array.array("I", koffsets + voffsets)
+    if sys.byteorder != "little":
+        header.byteswap()
+        body.byteswap()
+    return header.tobytes() + body.tobytes() + ids + strs
+
+
 def demo() -> int:
     ensure_virtualenv()
+    build_messages()
     sandbox_url = f"http://127.0.0.1:{SANDBOX_PORT}"
     env = {
         **os.environ,
@@ -105,6 +197,7 @@ def demo() -> int:
 
 def test(pytest_args: list[str]) -> int:
     ensure_virtualenv()
+    build_messages()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     steps = [
@@ -123,11 +216,14 @@ def test(pytest_args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test"}:
+    if not argv or argv[0] not in {"demo", "test", "messages"}:
         print(__doc__)
         return 2
     if argv[0] == "demo":
         return demo()
+    if argv[0] == "messages":
+        build_messages()
+        return 0
     return test(argv[1:])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
@@ -24,7 +25,11 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None = No
     response = TemplateResponse(
         request,
         "registration/locked_out.html",
-        {"lockout_minutes": minutes, "username": (credentials or {}).get("username", "")},
+        {
+            "lockout_minutes": minutes,
+            # The sign-in form again, with the name typed (never the password).
+            "form": AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")}),
+        },
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
     return response.render()

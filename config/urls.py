@@ -7,6 +7,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("django-admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("admin_ui.urls")),
     path("sales/", include("orders.urls")),
     path("amazon/", include("amazon_channel.urls")),
     path("", include("dashboard.urls")),

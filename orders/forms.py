@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -116,22 +117,25 @@ class ShipmentForm(ItemQuantitiesMixin, OrderActionForm):
         super().add_refusal(OrderActionRefused(refusal.message, rest))
 
 
-def _money_field(label) -> forms.DecimalField:
+def _money_field(label, name: str) -> forms.DecimalField:
+    # data-amount: the page's script recalculates the refund from it; data-testid for the tests.
+    attrs = {"class": "form-control form-control-sm text-end", "step": "0.01", "data-amount": name, "data-testid": name}
     return forms.DecimalField(
         label=label,
         required=False,
         max_digits=14,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm text-end", "step": "0.01"}),
+        localize=False,
+        widget=forms.NumberInput(attrs=attrs),
     )
 
 
 class CreditMemoForm(ItemQuantitiesMixin, OrderActionForm):
     quantity_label = _("Qty to Refund")
 
-    refund_shipping = _money_field(_("Refund Shipping"))
-    adjustment_refund = _money_field(_("Adjustment Refund"))
-    adjustment_fee = _money_field(_("Adjustment Fee"))
+    refund_shipping = _money_field(_("Refund Shipping"), "refund_shipping")
+    adjustment_refund = _money_field(_("Adjustment Refund"), "adjustment_refund")
+    adjustment_fee = _money_field(_("Adjustment Fee"), "adjustment_fee")
 
     def __init__(self, *args, items: list[OrderItem], **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,7 +144,11 @@ class CreditMemoForm(ItemQuantitiesMixin, OrderActionForm):
         self.fields["adjustment_refund"].initial = Decimal("0.00")
         self.fields["adjustment_fee"].initial = Decimal("0.00")
         for item, _name, _left in self.item_rows:
-            self.fields[f"back_{item.pk}"] = forms.BooleanField(label=_("Return to Stock"), required=False)
+            self.fields[f"back_{item.pk}"] = forms.BooleanField(
+                label=_("Return to Stock"),
+                required=False,
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            )
 
     def item_bound_fields(self):
         return [(item, self[name], left, self[f"back_{item.pk}"]) for item, name, left in self.item_rows]
@@ -163,11 +171,27 @@ class CreditMemoForm(ItemQuantitiesMixin, OrderActionForm):
 
 
 class CommentForm(forms.Form):
+    """*Notes for this Order*. The status is any text here: the service says which statuses the order allows."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    status = forms.CharField(required=False)
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    status = forms.CharField(label=_("Status"), required=False)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3, "data-testid": "comment-text"})
+    )
     notify_customer = forms.BooleanField(label=_("Notify Customer by Email"), required=False)
     visible_on_storefront = forms.BooleanField(label=_("Visible on Storefront"), required=False)
+
+    @classmethod
+    def for_order(cls, order: Order, statuses: list[tuple[str, str]]) -> CommentForm:
+        """The form on the order page: the statuses the order may take, its own selected."""
+        form = cls(initial={"version": order.version, "status": order.status}, auto_id="id_comment_%s")
+        form.fields["status"].widget = forms.Select(
+            choices=statuses, attrs={"class": "form-select-sm", "data-testid": "comment-status"}
+        )
+        form.fields["comment"].widget.attrs["id"] = "id_comment"
+        form.helper = FormHelper()
+        form.helper.form_tag = False
+        return form
 
 
 def credit_memo_form_class(order: Order, extensions: list[type]) -> type[CreditMemoForm]:

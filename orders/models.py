@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0.00")
@@ -109,6 +110,25 @@ class OrderStatus(models.Model):
 
     def __str__(self) -> str:
         return str(self.label)
+
+    @property
+    def display_label(self) -> str:
+        """The label in the reader's language (the default statuses' labels are in the catalogues; a merchant's own
+        label shows as typed)."""
+        return gettext(self.label)
+
+
+# The labels of the default statuses (migration 0002), for the catalogues.
+DEFAULT_STATUS_LABELS = (
+    gettext_noop("Pending"),
+    gettext_noop("Pending Payment"),
+    gettext_noop("Payment Review"),
+    gettext_noop("Processing"),
+    gettext_noop("Complete"),
+    gettext_noop("Closed"),
+    gettext_noop("Canceled"),
+    gettext_noop("On Hold"),
+)
 
 
 class Order(models.Model):

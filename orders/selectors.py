@@ -29,7 +29,7 @@ from .models import (
 
 def status_labels() -> dict[str, str]:
     """Status code -> the label merchants see (one small query)."""
-    return {code: str(label) for code, label in OrderStatus.objects.values_list("code", "label")}
+    return {code: _(label) for code, label in OrderStatus.objects.values_list("code", "label")}
 
 
 def status_label(status: str, labels: dict[str, str] | None = None) -> str:

@@ -93,18 +93,25 @@ def order_view(request: HttpRequest, order_id: int) -> HttpResponse:
         raise Http404 from None
     for item in order.items.all():  # the prefetched rows: no query
         item.row_total_incl = item.row_total + item.tax_amount - item.discount_amount
+    status_label = selectors.status_label(order.status)
     context = {
         "order": order,
-        "status_label": selectors.status_label(order.status),
+        "status_label": status_label,
         "addresses": selectors.order_addresses(order),
         "history": selectors.order_history(order),
-        "comment_statuses": selectors.statuses_for_state(order.state),
+        "comment_form": CommentForm.for_order(order, comment_status_choices(order, status_label)),
         "buttons": order_buttons(request.user, order),
         "payment_shipping_blocks": view_blocks.render("payment_shipping", request, order),
         "order_notices": view_blocks.render("order_notices", request, order),
         "tab": request.GET.get("tab", "info"),
     }
     return render(request, "orders/order_view.html", context)
+
+
+def comment_status_choices(order: Order, status_label: str) -> list[tuple[str, str]]:
+    """The statuses a comment may set: those of the order's state, or at least the one it has."""
+    statuses = [(s.code, s.display_label) for s in selectors.statuses_for_state(order.state)]
+    return statuses or [(order.status, status_label)]
 
 
 @dataclass(frozen=True)

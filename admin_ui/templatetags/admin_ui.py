@@ -1,4 +1,4 @@
-"""`{% load admin_ui %}`: money, status badges, confirm buttons, grid helpers."""
+"""`{% load admin_ui %}`: money, numbers, dates, status badges, confirm buttons, grid helpers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django import template
 from django.middleware.csrf import get_token
 from django.utils.html import format_html
 
-from ..formatting import format_money
+from ..formatting import format_datetime, format_money, format_number
 
 register = template.Library()
 
@@ -35,7 +35,20 @@ def money(amount, currency="USD") -> str:
 
 @register.filter(name="money")
 def money_filter(amount, currency="USD") -> str:
+    """`{{ order.grand_total|money:order.order_currency }}`: `$1,234.56` / `US$1,234.56` / `€ 1.234,56`."""
     return format_money(amount, currency)
+
+
+@register.filter(name="number")
+def number_filter(value, places=None) -> str:
+    """`{{ count|number }}`, `{{ rate|number:2 }}`: grouped, with the language's decimal mark."""
+    return format_number(value, None if places in (None, "") else int(places))
+
+
+@register.filter(name="datetime")
+def datetime_filter(value, part="datetime") -> str:
+    """`{{ order.created_at|datetime }}` (or `:"date"`, `:"time"`): the language's one format, site time zone."""
+    return format_datetime(value, part)
 
 
 @register.simple_tag

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +38,26 @@ class ShippingAddressForm(forms.Form):
         regex=r"^[0-9+()./ \-]{3,64}$",
         error_messages={"invalid": _("Enter a phone number (digits, spaces, + - ( ) . /).")},
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # Magento's address form: city, region and postcode side by side.
+        self.helper.layout = Layout(
+            "name",
+            "company",
+            "address_line_1",
+            "address_line_2",
+            "address_line_3",
+            Div(
+                Div("city", css_class="col-md-5"),
+                Div("state_or_region", css_class="col-md-4"),
+                Div("postal_code", css_class="col-md-3"),
+                css_class="row",
+            ),
+            Div(Div("country_code", css_class="col-md-4"), Div("phone", css_class="col-md-8"), css_class="row"),
+        )
 
     def clean_country_code(self) -> str:
         return self.cleaned_data["country_code"].upper()
@@ -96,3 +118,8 @@ class ShippingAddressForm(forms.Form):
 
 class CancelAmazonOrderForm(forms.Form):
     reason = forms.ChoiceField(label=_("Cancel reason"), choices=CANCEL_REASON_CHOICES)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

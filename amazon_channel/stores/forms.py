@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from crispy_forms.bootstrap import StrictButton
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -63,7 +66,7 @@ class AmazonStoreForm(forms.ModelForm):
         self.fields["processing_order_status"] = forms.ChoiceField(
             label=_("Processing Order Status"),
             required=False,
-            choices=[("", "---------"), *((s.code, s.label) for s in statuses)],
+            choices=[("", "---------"), *((s.code, s.display_label) for s in statuses)],
         )
         self.fields["sync_interval_minutes"].min_value = 1
         self.fields["sync_interval_minutes"].widget.attrs["min"] = 1
@@ -71,6 +74,7 @@ class AmazonStoreForm(forms.ModelForm):
             for name in ("client_secret", "refresh_token"):
                 self.fields[name].required = True
                 self.fields[name].help_text = _("Stored encrypted and never shown again.")
+        self.helper = store_settings_helper()
 
     def clean_sync_interval_minutes(self) -> int:
         value = self.cleaned_data["sync_interval_minutes"]
@@ -94,6 +98,51 @@ class AmazonStoreForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
 
 
+def store_settings_helper() -> FormHelper:
+    """The settings grouped as Magento's Amazon Sales Channel groups them: the store's integration with its Seller
+    Central account (with *Test connection*), *Order Settings*, *Store Settings* and the order sync."""
+    helper = FormHelper()
+    helper.form_tag = False  # the page's own <form id="store-form"> holds the buttons
+    helper.layout = Layout(
+        Fieldset(
+            _("Amazon Account"),
+            "name",
+            "region",
+            "marketplace_id",
+            "seller_id",
+            "client_id",
+            "client_secret",
+            "refresh_token",
+            StrictButton(
+                _("Test connection"),
+                type="submit",
+                name="test_connection",
+                value="1",
+                css_class="btn-outline-primary mb-3",
+            ),
+        ),
+        Fieldset(
+            _("Order Settings"),
+            "import_orders",
+            "commerce_store",
+            "customer_creation",
+            "order_number_source",
+            "order_status_mode",
+            "processing_order_status",
+        ),
+        Fieldset(_("Store Settings"), "read_only_mode", "is_active"),
+        Fieldset(_("Order Sync"), "sync_interval_minutes", "last_order_sync"),
+    )
+    return helper
+
+
+def plain_helper() -> FormHelper:
+    """Fields only, through crispy's Bootstrap 5 pack: the template writes the <form> and its buttons."""
+    helper = FormHelper()
+    helper.form_tag = False
+    return helper
+
+
 class SyncNowForm(forms.Form):
     since = forms.DateTimeField(
         label=_("Import orders changed since"),
@@ -102,6 +151,10 @@ class SyncNowForm(forms.Form):
         help_text=_("Leave blank to continue from Last Order Sync."),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = plain_helper()
+
 
 class RecoverOrderForm(forms.Form):
     amazon_order_id = forms.RegexField(
@@ -109,6 +162,10 @@ class RecoverOrderForm(forms.Form):
         regex=r"^\s*[0-9A-Za-z-]{5,64}\s*$",
         error_messages={"invalid": _("Enter an Amazon order number such as 123-1234567-1234567.")},
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = plain_helper()
 
     def clean_amazon_order_id(self) -> str:
         return self.cleaned_data["amazon_order_id"].strip()

@@ -58,34 +58,10 @@ def _store_form(request: HttpRequest, *, store: AmazonStore | None) -> HttpRespo
             "store": store,
             "form": form,
             "check": check,
-            "fieldsets": [
-                (label, [form[name] for name in names if name in form.fields]) for label, names in STORE_FIELDSETS
-            ],
             "sync_form": SyncNowForm(),
             "recover_form": RecoverOrderForm(),
         },
     )
-
-
-STORE_FIELDSETS = [
-    (
-        _("Amazon Account"),
-        ("name", "region", "marketplace_id", "seller_id", "client_id", "client_secret", "refresh_token"),
-    ),
-    (
-        _("Order Settings"),
-        (
-            "import_orders",
-            "commerce_store",
-            "customer_creation",
-            "order_number_source",
-            "order_status_mode",
-            "processing_order_status",
-            "read_only_mode",
-        ),
-    ),
-    (_("Sync"), ("sync_interval_minutes", "last_order_sync", "is_active")),
-]
 
 
 CREDENTIAL_FIELDS = ("region", "marketplace_id", "seller_id", "client_id", "client_secret", "refresh_token")
