@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from admin_ui.permissions import permission_required
@@ -66,10 +67,23 @@ def retry_updates(request: HttpRequest) -> HttpResponse:
     else:
         queued = scheduling.retry_updates(updates=ids, actor=request.user)
         refused = len(ids) - queued
-        messages.success(request, _("%(count)s update(s) will be sent to Amazon again.") % {"count": queued})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s update will be sent to Amazon again.",
+                "%(count)s updates will be sent to Amazon again.",
+                queued,
+            )
+            % {"count": queued},
+        )
         if refused:
             messages.warning(
                 request,
-                _("%(count)s update(s) were not queued: only failed updates can be retried.") % {"count": refused},
+                ngettext(
+                    "%(count)s update was not queued: only failed updates can be retried.",
+                    "%(count)s updates were not queued: only failed updates can be retried.",
+                    refused,
+                )
+                % {"count": refused},
             )
     return HttpResponseRedirect(_safe_next(request, reverse("amazon_channel:push_outbox")))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import events, rules
 from ..models import Order, OrderComment, OrderItem, Shipment, ShipmentItem, ShipmentTrack
@@ -99,9 +100,17 @@ def ship_order(
             kind=OrderComment.Kind.SHIPMENT,
             comment=comment
             or (
-                _("Shipped %(qty)s item(s) (shipment #%(number)s; tracking: %(tracks)s).")
+                ngettext(
+                    "Shipped %(qty)s item (shipment #%(number)s; tracking: %(tracks)s).",
+                    "Shipped %(qty)s items (shipment #%(number)s; tracking: %(tracks)s).",
+                    shipment.total_qty,
+                )
                 if tracks
-                else _("Shipped %(qty)s item(s) (shipment #%(number)s).")
+                else ngettext(
+                    "Shipped %(qty)s item (shipment #%(number)s).",
+                    "Shipped %(qty)s items (shipment #%(number)s).",
+                    shipment.total_qty,
+                )
             )
             % {"qty": shipment.total_qty, "number": shipment.increment_id, "tracks": numbers},
             status=order.status,
