@@ -20,6 +20,14 @@ pytest_plugins = ["seller_central_sandbox.pytest_plugin", "admin_ui.testing", "t
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def pytest_configure(config) -> None:
+    """The translations the tests read are those of the .po files now, also when pytest runs without dev.py."""
+    if not hasattr(config, "workerinput"):  # once, in the controlling process
+        import dev
+
+        dev.build_messages()
+
+
 def missing(reason: str) -> None:
     """Skip outside CI, fail in CI: nothing may be silently skipped there."""
     if IN_CI:

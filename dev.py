@@ -57,11 +57,13 @@ def build_messages() -> list[Path]:
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime_ns >= po.stat().st_mtime_ns:
             continue
+        partial = mo.with_name(f".{mo.name}.{os.getpid()}")  # then renamed: a reader never sees half a file
         if msgfmt:
-            run(msgfmt, "--check-format", "-o", mo, po)
+            run(msgfmt, "--check-format", "-o", partial, po)
         else:
             print(f"+ compile {po.relative_to(ROOT)} (pure Python: msgfmt is not installed)", flush=True)
-            mo.write_bytes(compile_po(po.read_text(encoding="utf-8")))
+            partial.write_bytes(compile_po(po.read_text(encoding="utf-8")))
+        os.replace(partial, mo)
         built.append(mo)
     return built
 

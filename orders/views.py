@@ -464,11 +464,33 @@ def order_comment(request: HttpRequest, order_id: int) -> HttpResponse:
 
 # --- mass actions -------------------------------------------------------------------------------------------------
 
+
+def _counted(singular: str, plural: str):
+    return lambda n: ngettext(singular, plural, n) % {"count": n}
+
+
 MASS_ACTIONS = {
-    # action: (permission, service, past participle for "N orders were ...")
-    "cancel": ("orders.cancel_order", services.cancel_order, _("canceled")),
-    "hold": ("orders.hold_order", services.hold_order, _("put on hold")),
-    "unhold": ("orders.hold_order", services.unhold_order, _("released from hold")),
+    # action: (permission, service, "N orders were ...", "N orders could not be ...:"), whole sentences to translate
+    "cancel": (
+        "orders.cancel_order",
+        services.cancel_order,
+        _counted("%(count)d order was canceled.", "%(count)d orders were canceled."),
+        _counted("%(count)d order could not be canceled:", "%(count)d orders could not be canceled:"),
+    ),
+    "hold": (
+        "orders.hold_order",
+        services.hold_order,
+        _counted("%(count)d order was put on hold.", "%(count)d orders were put on hold."),
+        _counted("%(count)d order could not be put on hold:", "%(count)d orders could not be put on hold:"),
+    ),
+    "unhold": (
+        "orders.hold_order",
+        services.unhold_order,
+        _counted("%(count)d order was released from hold.", "%(count)d orders were released from hold."),
+        _counted(
+            "%(count)d order could not be released from hold:", "%(count)d orders could not be released from hold:"
+        ),
+    ),
 }
 
 
@@ -486,7 +508,7 @@ def order_mass_action(request: HttpRequest) -> HttpResponse:
     if action not in MASS_ACTIONS:
         messages.error(request, _("Choose an action."))
         return redirect(back)
-    permission, service, done = MASS_ACTIONS[action]
+    permission, service, changed_text, refused_text = MASS_ACTIONS[action]
     if not request.user.has_perm(permission):
         raise PermissionDenied
     if not ids:
@@ -498,15 +520,5 @@ def order_mass_action(request: HttpRequest) -> HttpResponse:
         refused_exceptions=(OrderActionRefused,),
         label=lambda order: f"#{order.increment_id}",
     )
-    report_mass_action(
-        request,
-        result,
-        changed_text=lambda n: (
-            ngettext("%(count)d order was %(done)s.", "%(count)d orders were %(done)s.", n) % {"count": n, "done": done}
-        ),
-        refused_text=lambda n: (
-            ngettext("%(count)d order could not be %(done)s:", "%(count)d orders could not be %(done)s:", n)
-            % {"count": n, "done": done}
-        ),
-    )
+    report_mass_action(request, result, changed_text=changed_text, refused_text=refused_text)
     return redirect(back)

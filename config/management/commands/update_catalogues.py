@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from config.catalogues import ROOT, makemessages_options
+from config.catalogues import LOCALES, ROOT, makemessages_options, po_path
 
 
 class Command(BaseCommand):
@@ -23,4 +23,9 @@ class Command(BaseCommand):
             call_command("makemessages", **makemessages_options())
         finally:
             os.chdir(cwd)
+        for locale in LOCALES:
+            # msgmerge stamps the extraction time in the header: a diff (and a merge conflict) on every run.
+            path = po_path(locale)
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            path.write_text("".join(line for line in lines if not line.startswith('"POT-Creation-Date:')), "utf-8")
         self.stdout.write("Updated " + ", ".join(f"locale/{code}" for code in makemessages_options()["locale"]))
