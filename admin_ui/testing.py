@@ -45,6 +45,24 @@ def browser_page(playwright_browser) -> Iterator:
         context.close()
 
 
+@pytest.fixture
+def browser_page_in(playwright_browser) -> Iterator:
+    """`browser_page_in("zh-TW")`: a fresh page whose browser speaks that language (Accept-Language, Intl)."""
+    contexts = []
+
+    def open_page(locale: str):
+        context = playwright_browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
+
+
 def login(page, live_server, user, password: str = PASSWORD) -> None:
     """Sign in through the login form (the user's password must be `password`) and land on the dashboard."""
     if not user.check_password(password):

@@ -71,8 +71,8 @@ def bucket_label(start, kind: str) -> str:
     if kind == "hour":
         return formats.time_format(start, "H:i")
     if kind == "day":
-        return formats.date_format(start, "M j")
-    return formats.date_format(start, "M Y")
+        return formats.date_format(start, "MONTH_DAY_FORMAT")  # the language's own (config/formats)
+    return formats.date_format(start, "YEAR_MONTH_FORMAT")
 
 
 def revenue_chart(series: Series, *, title: str, description: str, currency: str) -> BarChart:

@@ -10,9 +10,11 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from admin_ui.formatting import format_datetime
 
 from . import amazon_selectors, charts, figures, periods, selectors, sync_status
 
@@ -38,8 +40,8 @@ def index(request: HttpRequest) -> HttpResponse:
         description=_("Revenue per %(bucket)s of orders not cancelled, %(start)s to %(end)s.")
         % {
             "bucket": periods.BUCKET_NAMES[period.bucket],
-            "start": formats.date_format(timezone.localtime(series.start), "SHORT_DATETIME_FORMAT"),
-            "end": formats.date_format(timezone.localtime(series.end), "SHORT_DATETIME_FORMAT"),
+            "start": format_datetime(series.start),
+            "end": format_datetime(series.end),
         },
         currency=currency,
     )

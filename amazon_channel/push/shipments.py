@@ -9,6 +9,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from admin_ui.formatting import format_datetime
+
 from ..core import client as clients
 from ..core.leases import Lease
 from ..models import OutboundUpdate
@@ -142,7 +144,7 @@ def _after_error(*, update: OutboundUpdate, token: str, exc: Exception, now: dat
         else:
             retry_at = now + backoff(locked.attempts)
             message = _("Will try again at %(when)s: %(message)s") % {
-                "when": timezone.localtime(retry_at).strftime("%Y-%m-%d %H:%M"),
+                "when": format_datetime(retry_at),
                 "message": describe_error(exc),
             }
             transitions.move(
