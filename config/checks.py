@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security)
@@ -21,4 +21,25 @@ def check_amazon_endpoints(app_configs=None, **kwargs) -> list[Error]:
         )
         for name, url in endpoints.items()
         if not is_safe_endpoint(url)
+    ]
+
+
+@register()
+def check_catalogues_built(app_configs=None, **kwargs) -> list[Warning]:
+    """The .mo files are built from the .po files (not committed): without them the admin speaks only English."""
+    from .catalogues import LOCALES, po_path
+
+    stale = []
+    for locale in LOCALES:
+        po = po_path(locale)
+        mo = po.with_suffix(".mo")
+        if po.exists() and (not mo.exists() or mo.stat().st_mtime_ns < po.stat().st_mtime_ns):
+            stale.append(locale)
+    return [
+        Warning(
+            f"The {locale} translations are not built (or older than locale/{locale}/LC_MESSAGES/django.po).",
+            hint="Run `python3 dev.py messages` (dev.py demo and test do it too).",
+            id="config.W002",
+        )
+        for locale in stale
     ]
