@@ -104,8 +104,9 @@ def test_import_worker_killed_mid_run_then_restarted_loses_and_doubles_nothing(s
 
 @pytest.mark.sandbox(orders=0)
 def test_push_worker_killed_mid_run_then_restarted_confirms_each_package_once(
-    sandbox, postgres_only, figures, monkeypatch
+    sandbox_endpoints, postgres_only, figures, monkeypatch
 ):
+    sandbox = sandbox_endpoints  # its orders are imported over HTTP (getOrder) before the workers start
     monkeypatch.setattr(scheduling, "enqueue_delivery", lambda **kwargs: None)  # the subprocess is the worker here
     rng = random.Random()
     store = AmazonStoreFactory(name="US Store")
@@ -123,7 +124,7 @@ def test_push_worker_killed_mid_run_then_restarted_confirms_each_package_once(
     for _ in range(KILLS):
         kills += kill_mid_run(start(command, sandbox), sandbox, "confirmShipment", rng)
         # A dead worker's claims ("sending" until the lease runs out): let them run out now.
-        OutboundUpdate.objects.filter(state=State.SENDING).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+        OutboundUpdate.objects.filter(state=State.SENDING).update(lease_until=timezone.now() - timedelta(seconds=1))
     sandbox.control.clear_faults()
     run_to_completion(command, sandbox)
 
