@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from amazon_channel.models import AmazonOrder, AmazonStore, CommunicationLog
 from amazon_channel.services import communication, importing
 from amazon_channel.services.importing import import_orders, is_importable, recover_order
+from amazon_channel.spapi.ratelimit import NoPacing
 from amazon_channel.tests.factories import AmazonStoreFactory
 from orders.models import Order, OrderState
 
@@ -23,16 +24,6 @@ pytest.importorskip("seller_central_sandbox.pytest_plugin", reason="the Seller C
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 US = "ATVPDKIKX0DER"
-
-
-class NoPacing:
-    """The sandbox runs with its rate limits off; pacing itself is the SP-API client's own tests' business."""
-
-    def acquire(self, key: str, rate: float, burst: int) -> float:
-        return 0.0
-
-    def drain(self, key: str, rate: float, burst: int) -> None:
-        pass
 
 
 @pytest.fixture

@@ -9,19 +9,10 @@ import pytest
 
 from amazon_channel.models import AmazonStore
 from amazon_channel.services import communication, importing
+from amazon_channel.spapi.ratelimit import NoPacing
 from amazon_channel.tests.factories import AmazonStoreFactory
 
 from .figures import FIGURES_PROPERTY
-
-
-class NoPacing:
-    """The sandbox runs with its rate limits off here; pacing is the SP-API client's own tests' business."""
-
-    def acquire(self, key: str, rate: float, burst: int) -> float:
-        return 0.0
-
-    def drain(self, key: str, rate: float, burst: int) -> None:
-        pass
 
 
 @pytest.fixture

@@ -1,0 +1,98 @@
+"""Pacing over real HTTP against the Seller Central sandbox with Amazon's usage plans on (time-scaled): a catch-up
+over many searchOrders pages earns no 429 and goes at the quota's rate, with the in-process and the Redis bucket."""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import requests
+
+from amazon_channel.spapi import SpApiClient, SpApiConfig
+from amazon_channel.spapi.auth import TokenCache
+from amazon_channel.spapi.ratelimit import InProcessRateLimiter, RateLimiter, RateTable, RedisRateLimiter
+
+pytestmark = pytest.mark.slow
+
+SCALE = 500
+RATE, BURST = 0.0056 * SCALE, 20  # searchOrders' plan, refilled 500 times faster: one page every 0.36 s
+PAGES, PER_PAGE = BURST + 25, 10
+
+
+@pytest.fixture
+def redis_limiter(redis_url):
+    import redis
+
+    parts = urlsplit(redis_url)
+    client = redis.Redis.from_url(urlunsplit((parts.scheme, parts.netloc, "/5", "", "")))  # the suite's database
+    limiter = RedisRateLimiter(client)  # Redis server time, as in production
+    limiter.prefix = f"{RedisRateLimiter.prefix}test-{uuid.uuid4().hex}:"  # this test's buckets only
+    yield limiter
+    for key in client.scan_iter(limiter.prefix + "*"):
+        client.delete(key)
+    client.close()
+
+
+def catch_up(sandbox, limiter: RateLimiter) -> tuple[int, float, list[dict]]:
+    """Every page of a backlog, as the import reads it, starting cold: the first page waits for a slow token exchange
+    after taking its turn, so it reaches Amazon 0.25 s (0.7 tokens) later than the pages after it would. Returns the
+    orders read, the first page's round trip and the sandbox's searchOrders ledger."""
+    credentials = sandbox.credentials
+    sandbox.control.add_orders(
+        PAGES * PER_PAGE,
+        marketplace_id=credentials.marketplace_id,
+        status="UNSHIPPED",
+        lifecycle=False,
+        created_seconds_ago=3600,
+    )
+    sandbox.control.inject("slow", operation="token", count=1, seconds=0.25)
+    config = SpApiConfig(
+        endpoint=sandbox.url,
+        lwa_endpoint=sandbox.lwa_endpoint,
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        refresh_token=credentials.refresh_token,
+        marketplace_id=credentials.marketplace_id,
+        seller_id=credentials.seller_id,
+    )
+    session = requests.Session()
+    round_trips: list[float] = []
+    session.hooks["response"].append(lambda response, **_: round_trips.append(response.elapsed.total_seconds()))
+    with SpApiClient(
+        config, rate_limiter=limiter, token_cache=TokenCache(), rates=RateTable(), session=session
+    ) as client:
+        pages = client.iter_search_orders(
+            created_after=datetime.now(UTC) - timedelta(days=1), max_results_per_page=PER_PAGE
+        )
+        read = sum(len(page.orders) for page in pages)
+    return read, round_trips[1], sandbox.control.ledger("searchOrders")  # [0] is the token exchange
+
+
+def assert_paced_at_the_quota(read: int, first_round_trip: float, ledger: list[dict]) -> None:
+    assert read == PAGES * PER_PAGE
+    assert [entry["status"] for entry in ledger] == [200] * PAGES  # not one 429
+    arrived = [entry["at_epoch"] for entry in ledger]
+    # Once the burst and what refilled while it went are spent, one page a refill: the slope of the arrival times
+    # over the last pages is the rate achieved.
+    paced = arrived[-16:]
+    achieved = 1 / statistics.linear_regression(range(len(paced)), paced).slope
+    assert RATE * 0.99 <= achieved <= RATE * 1.01, f"{achieved:.4f}/s for a quota of {RATE:.4f}/s"
+    # The whole catch-up: the minimum the quota allows, plus, once, the reserve and the first page's round trip
+    # (its answer is how the client learns that Amazon took the token).
+    minimum = (PAGES - BURST) / RATE
+    allowed = minimum * 1.01 + first_round_trip + SpApiConfig.rate_limit_reserve / RATE
+    assert arrived[-1] - arrived[0] <= allowed, f"{arrived[-1] - arrived[0]:.3f} s, minimum {minimum:.3f} s"
+
+
+@pytest.mark.sandbox(rate_limits=True, time_scale=SCALE)
+def test_a_catch_up_goes_at_the_quota_without_a_429(sandbox):
+    assert_paced_at_the_quota(*catch_up(sandbox, InProcessRateLimiter()))
+
+
+@pytest.mark.redis
+@pytest.mark.sandbox(rate_limits=True, time_scale=SCALE)
+def test_a_catch_up_goes_at_the_quota_without_a_429_with_the_redis_bucket(sandbox, redis_limiter):
+    assert_paced_at_the_quota(*catch_up(sandbox, redis_limiter))
