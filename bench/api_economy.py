@@ -56,7 +56,7 @@ def run_once(*, orders: int, time_scale: float) -> None:
         add_backlog(control, orders, marketplace_id=US)
         store = make_amazon_store(marketplace_id=US)
         before = load()
-        started = time.perf_counter()
+        started, started_epoch = time.perf_counter(), time.time()
         result = import_orders(store=store)
         wall = time.perf_counter() - started
         after = load()
@@ -71,6 +71,7 @@ def run_once(*, orders: int, time_scale: float) -> None:
         throttled += entry["status"] == 429
     api_calls = sum(n for op, n in by_op.items() if op != "token")
     search_ok = sum(1 for e in ledger if e["operation"] == "searchOrders" and e["status"] == 200)
+    arrived = [e["at_epoch"] for e in ledger if e["operation"] == "searchOrders"]
     pages = math.ceil(imported / 100)
     minimum = max(0, pages - BURST) / RATE
     quota_time = wall * time_scale
@@ -85,6 +86,13 @@ def run_once(*, orders: int, time_scale: float) -> None:
     print(
         f"catch-up: {wall:.1f} s wall x {time_scale:g} = {quota_time:.0f} s of quota time; minimum the quota "
         f"allows for {pages} pages: {minimum:.0f} s; ratio {ratio:.3f} (goal <= 1.01)"
+    )
+    paced = (arrived[-1] - arrived[0]) * time_scale
+    first, last = arrived[0] - started_epoch, started_epoch + wall - arrived[-1]
+    print(
+        f"of which the pages themselves, first to last searchOrders: {paced:.0f} s of quota time, "
+        f"ratio {paced / minimum if minimum else float('nan'):.4f}; before the first: {first:.1f} s wall, "
+        f"after the last: {last:.1f} s"
     )
     print(f"load average (1, 5, 15 min) before the import: {before}; after: {after}")
     print(f"RESULT {throttled} {ratio:.3f}")
