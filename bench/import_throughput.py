@@ -29,14 +29,6 @@ import time
 from _setup import ROOT, setup_django
 
 
-class NoPacing:
-    def acquire(self, key: str, rate: float, burst: int) -> float:
-        return 0.0
-
-    def drain(self, key: str, rate: float, burst: int) -> None:
-        pass
-
-
 def run_import(store_id: int, url: str, *, profile: str | None = None) -> dict:
     """Import one store's backlog; returns counts and timings (runs in this process)."""
     from _sandbox import QueryCounter, point_settings_at
@@ -44,6 +36,7 @@ def run_import(store_id: int, url: str, *, profile: str | None = None) -> dict:
 
     from amazon_channel.core.client import client_for_store
     from amazon_channel.models import AmazonOrder, AmazonStore
+    from amazon_channel.spapi.ratelimit import NoPacing
     from amazon_channel.sync import import_orders, runs
     from orders.models import Order
 

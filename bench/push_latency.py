@@ -28,14 +28,6 @@ import time
 from _setup import ROOT, percentile, setup_django
 
 
-class NoPacing:
-    def acquire(self, key: str, rate: float, burst: int) -> float:
-        return 0.0
-
-    def drain(self, key: str, rate: float, burst: int) -> None:
-        pass
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shipments", type=int, default=40)
@@ -58,6 +50,7 @@ def main() -> None:
 
     from amazon_channel.core.client import client_for_store
     from amazon_channel.models import OutboundUpdate
+    from amazon_channel.spapi.ratelimit import NoPacing
     from amazon_channel.sync import import_orders
     from orders.models import Order
     from orders.services import TrackInput, refund_order, ship_order

@@ -420,20 +420,21 @@ class Sandbox:
 
     # --- rate limits ----------------------------------------------------------------------------------------------
     def effective_rate(self, operation: str) -> float | None:
+        """The scaled rate, rounded to the 6 digits `x-amzn-RateLimit-Limit` shows: what is announced is enforced."""
         plan = USAGE_PLANS.get(operation)
-        return plan[0] * self.time_scale if plan else None
+        return float(f"{plan[0] * self.time_scale:.6g}") if plan else None
 
     def take_token(self, client_id: str, operation: str) -> bool:
-        plan = USAGE_PLANS.get(operation)
-        if plan is None or not self.rate_limits:
+        rate = self.effective_rate(operation)
+        if rate is None or not self.rate_limits:
             return True
-        rate, burst = plan
-        now = self.clock.now()
+        burst = USAGE_PLANS[operation][1]
         with self.lock:
+            now = self.clock.now()  # inside the lock: two requests at once must not refill the bucket backwards
             bucket = self.buckets.get((client_id, operation))
             if bucket is None:
                 bucket = self.buckets[(client_id, operation)] = Bucket(tokens=float(burst), updated=now)
-            bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.updated) * rate * self.time_scale)
+            bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.updated) * rate)
             bucket.updated = now
             if bucket.tokens < 1.0:
                 return False

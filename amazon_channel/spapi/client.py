@@ -1,8 +1,10 @@
 """The SP-API client: Login with Amazon, pacing, retries and typed results over one `requests.Session`.
 
 Every call: waits for a token of its (seller, operation) bucket, sends `x-amz-access-token` + `x-amz-date` + our user
-agent, and retries what may succeed next time (429, 5xx, connection errors, timeouts, a cut-off body) with exponential
-backoff and full jitter, bounded by `max_retries` and `max_retry_wait`. Other 4xx are raised at once as typed errors.
+agent, settles the token when the answer comes (see ratelimit), and retries what may succeed next time (429, 5xx,
+connection errors, timeouts, a cut-off body), bounded by `max_retries` and `max_retry_wait`: a 429 after one refill
+interval of its bucket (or Amazon's `Retry-After`), the others with exponential backoff and full jitter. Other 4xx are
+raised at once as typed errors.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from .errors import (
     ThrottledError,
     TransportError,
 )
-from .ratelimit import RATES, RateLimiter, RateTable, build_rate_limiter
+from .ratelimit import RATES, RateLimiter, RateTable, Turn, build_rate_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -202,15 +204,26 @@ class SpApiClient:
         except Exception:  # the log must never break the call
             logger.exception("on_error callback failed for %s", operation)
 
-    def _wait_for_turn(self, operation: str) -> None:
+    def _wait_for_turn(self, operation: str) -> Turn:
         rate, burst = self._rates.plan(self.config.seller_id, operation)
-        wait = self._limiter.acquire(f"{self.config.seller_id}:{operation}", rate, burst)
-        if wait > 0:
-            self._sleep(wait)
+        reserve = self.config.rate_limit_reserve
+        turn = self._limiter.acquire(f"{self.config.seller_id}:{operation}", rate, burst, reserve=reserve)
+        if turn.wait > 0:
+            self._sleep(turn.wait)
+        return turn
 
-    def _drain(self, operation: str) -> None:
+    def _account(self, operation: str, turn: Turn, response: requests.Response | None) -> None:
+        """Tell the bucket how the exchange went, at the rate Amazon's answer gave (the plan's before the first)."""
+        if response is not None:
+            self._rates.observe(self.config.seller_id, operation, response.headers.get("x-amzn-RateLimit-Limit"))
         rate, burst = self._rates.plan(self.config.seller_id, operation)
-        self._limiter.drain(f"{self.config.seller_id}:{operation}", rate, burst)
+        key = f"{self.config.seller_id}:{operation}"
+        if response is not None and response.status_code == 429:
+            # Amazon's bucket is empty: ours too, so this call and every other one for the seller waits its turn.
+            self._limiter.drain(key, rate, burst, retry_after=_retry_after(response))
+        else:
+            # Answered (or given up on): whenever Amazon took the token, it was before now.
+            self._limiter.settle(key, rate, burst, turn.number)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -268,8 +281,9 @@ class SpApiClient:
         while True:
             request_headers = {"user-agent": self.user_agent}
             access_token = None
+            turn = None
             if signed:
-                self._wait_for_turn(operation)
+                turn = self._wait_for_turn(operation)
                 access_token = self._access_token()
                 request_headers.update(
                     {
@@ -280,6 +294,7 @@ class SpApiClient:
                 )
             request_headers.update(headers or {})
             error: SpApiError
+            response: requests.Response | None = None
             try:
                 response = self._session.request(
                     method,
@@ -294,11 +309,9 @@ class SpApiClient:
                 error = TransportError(operation, None, "Timeout", f"no answer in time ({exc.__class__.__name__})")
             except requests.RequestException as exc:
                 error = TransportError(operation, None, "ConnectionError", f"{exc.__class__.__name__}: {exc}")
-            else:
-                if signed:
-                    self._rates.observe(
-                        self.config.seller_id, operation, response.headers.get("x-amzn-RateLimit-Limit")
-                    )
+            if turn is not None:
+                self._account(operation, turn, response)
+            if response is not None:
                 if response.status_code in ok:
                     if not expect_json:
                         return response, response.content
@@ -323,19 +336,21 @@ class SpApiClient:
                         self._notify(operation, error)
                         self._tokens.invalidate(self._token_key, access_token)
                         continue
-                    if signed and isinstance(error, ThrottledError):
-                        self._drain(operation)
             self._notify(operation, error)
             if not error.retryable or attempt >= self.config.max_retries:
                 raise error
             if not idempotent and not isinstance(error, ThrottledError | ServerError):
                 raise error
-            delay = self._backoff(attempt, error.retry_after)
-            if waited + delay > self.config.max_retry_wait:
+            # A throttled call's pause is its bucket's, taken once: `_account` drained it (to Retry-After when Amazon
+            # gave one), so the next turn comes a refill interval on, in line with every other call for the seller.
+            throttled = signed and isinstance(error, ThrottledError)
+            delay = 0.0 if throttled else self._backoff(attempt, error.retry_after)
+            pause = (error.retry_after or 0.0) if throttled else delay
+            if waited + pause > self.config.max_retry_wait:
                 raise error
             if delay > 0:
                 self._sleep(delay)
-            waited += delay
+            waited += pause
             attempt += 1
 
     def _malformed(self, operation: str, response: requests.Response, exc: Exception) -> MalformedResponseError:

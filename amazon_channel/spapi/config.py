@@ -46,6 +46,9 @@ class SpApiConfig:
     backoff_base: float = 1.0
     backoff_cap: float = 30.0
     max_retry_wait: float = 120.0
+    # Tokens of every bucket kept back for what neither clock sees (a twentieth of a request: once per catch-up,
+    # a twentieth of a refill interval).
+    rate_limit_reserve: float = 0.05
 
     def __post_init__(self) -> None:
         # Worker and web processes don't run the system checks (config/checks.py): refuse here too.

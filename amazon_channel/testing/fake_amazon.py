@@ -201,14 +201,3 @@ class WorkerKilled(WorkerStopped):
 
 def kill_worker() -> None:
     raise WorkerKilled
-
-
-class NoPacing:
-    """A rate limiter that never waits, for tests against a sandbox whose rate limits are off (pacing itself is the
-    SP-API client's own tests' business)."""
-
-    def acquire(self, key: str, rate: float, burst: int) -> float:
-        return 0.0
-
-    def drain(self, key: str, rate: float, burst: int) -> None:
-        pass

@@ -10,8 +10,8 @@ import pytest
 from amazon_channel.core import client as clients
 from amazon_channel.core.communication import record_communication_error
 from amazon_channel.models import AmazonStore
+from amazon_channel.spapi.ratelimit import NoPacing
 from amazon_channel.testing.factories import AmazonStoreFactory
-from amazon_channel.testing.fake_amazon import NoPacing
 
 from .figures import FIGURES_PROPERTY
 

@@ -29,12 +29,11 @@ from amazon_channel.models import AmazonOrder, AmazonStore, CommunicationLog
 from amazon_channel.spapi import SpApiClient, SpApiConfig, parsing, types
 from amazon_channel.spapi.auth import TokenCache
 from amazon_channel.spapi.errors import MalformedResponseError
-from amazon_channel.spapi.ratelimit import RateTable
+from amazon_channel.spapi.ratelimit import NoPacing, RateTable
 from amazon_channel.spapi.tests.factories import make_item, make_order, search_page
 from amazon_channel.spapi.tests.scripted_server import Recorded, Reply, ScriptedServer
 from amazon_channel.sync import import_orders, is_importable
 from amazon_channel.testing.factories import AmazonStoreFactory
-from amazon_channel.testing.fake_amazon import NoPacing
 from orders.models import Order
 from seller_central_sandbox.spec import FORMAT_CHECKER, Spec
 

@@ -16,9 +16,9 @@ from django.utils.dateparse import parse_datetime
 
 from amazon_channel.core import client as clients
 from amazon_channel.models import AmazonOrder, AmazonStore, CommunicationLog
+from amazon_channel.spapi.ratelimit import NoPacing
 from amazon_channel.sync import ImportResult, import_orders, is_importable, process_orders, recover_order, runs
 from amazon_channel.testing.factories import AmazonStoreFactory
-from amazon_channel.testing.fake_amazon import NoPacing
 from orders.models import Order, OrderState
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
