@@ -95,7 +95,17 @@ class ShipmentForm(ItemQuantitiesMixin, OrderActionForm):
         def at(values, n):
             return values[n] if n < len(values) else ""
 
-        return [TrackInput(at(codes, n), at(titles, n), at(numbers, n)) for n in range(count)]
+        # What each package holds: one `track_item_<item id>` box per item in every row (blank: not said).
+        packed = {item.pk: self.data.getlist(f"track_item_{item.pk}") for item in self.package_items()}
+
+        def held(n):
+            return {pk: at(values, n).strip() for pk, values in packed.items() if at(values, n).strip()}
+
+        return [TrackInput(at(codes, n), at(titles, n), at(numbers, n), held(n)) for n in range(count)]
+
+    def package_items(self) -> list[OrderItem]:
+        """The items a package can hold: those with something left to ship."""
+        return [item for item, _name, left in self.item_rows if left > 0]
 
     def track_rows(self) -> list[dict]:
         """The rows to draw again after a refusal, each with its own errors."""
@@ -105,8 +115,13 @@ class ShipmentForm(ItemQuantitiesMixin, OrderActionForm):
                 "title": t.title,
                 "number": t.number,
                 "errors": {
-                    part: self.track_errors.get(f"track_{n}_{part}", []) for part in ("carrier_code", "title", "number")
+                    part: self.track_errors.get(f"track_{n}_{part}", [])
+                    for part in ("carrier_code", "title", "number", "items")
                 },
+                "contents": [
+                    (item, t.items.get(item.pk, ""), self.track_errors.get(f"track_{n}_item_{item.pk}", []))
+                    for item in self.package_items()
+                ],
             }
             for n, t in enumerate(self.tracks())
         ]

@@ -358,6 +358,18 @@ class ShipmentTrack(models.Model):
         ordering = ["id"]
 
 
+class ShipmentTrackItem(models.Model):
+    """What one package (one tracking number) holds, as the person packed it on New Shipment (Magento's shipping
+    label packages). A shipment whose tracks have no rows here was shipped without saying what went where."""
+
+    track = models.ForeignKey(ShipmentTrack, on_delete=models.CASCADE, related_name="items")
+    order_item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="package_items")
+    qty = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+
 class CreditMemo(models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("Pending")

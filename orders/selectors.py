@@ -156,7 +156,7 @@ def shipment_detail(shipment_id: int) -> Shipment:
     return (
         Shipment.objects.select_related("order", "order__store", "created_by")
         .prefetch_related(Prefetch("items", queryset=ShipmentItem.objects.select_related("order_item").order_by("id")))
-        .prefetch_related("tracks", "order__addresses")
+        .prefetch_related("tracks__items__order_item", "order__addresses")
         .get(pk=shipment_id)
     )
 

@@ -324,7 +324,11 @@ def shipment_new(request: HttpRequest, order_id: int) -> HttpResponse:
         form=form,
         template="orders/shipment_new.html",
         title=_("New Shipment"),
-        extra={"carriers": ShipmentForm.carriers, "track_rows": form.track_rows()},
+        extra={
+            "carriers": ShipmentForm.carriers,
+            "track_rows": form.track_rows(),
+            "package_items": form.package_items(),
+        },
     )
 
 

@@ -60,6 +60,22 @@ def split_items_over_packages(
     return result, packages - usable
 
 
+def _packed_contents(tracks: list, amazon_items: dict[str, str], missing: list[str]) -> list[list[tuple[str, int]]]:
+    """Each package's Amazon order items and quantities, as packed on New Shipment."""
+    contents = []
+    for track in tracks:
+        held: dict[str, int] = {}
+        for line in track.items.all():
+            item_id = line.order_item.external_item_id or amazon_items.get(line.order_item.sku, "")
+            if not item_id:
+                if line.order_item.sku not in missing:
+                    missing.append(line.order_item.sku)
+                continue
+            held[item_id] = held.get(item_id, 0) + line.qty
+        contents.append(list(held.items()))
+    return contents
+
+
 def build_shipment_payload(*, shipment: Shipment, amazon_order: AmazonOrder) -> tuple[dict[str, Any], str]:
     """The packages confirmShipment needs, and a problem that stops them from being sent ("" when none)."""
     order = shipment.order
@@ -75,10 +91,14 @@ def build_shipment_payload(*, shipment: Shipment, amazon_order: AmazonOrder) -> 
             missing.append(order_item.sku)
             continue
         items.append((item_id, ship_item.qty))
-    tracks = list(shipment.tracks.all())
+    tracks = list(shipment.tracks.prefetch_related("items__order_item"))
     shipping_method = amazon_order.ship_service_level or order.shipping_description
     packages: list[dict[str, Any]] = []
-    splits, without_units = split_items_over_packages(items, len(tracks))
+    if any(track.items.all() for track in tracks):
+        # The person said what each package holds (New Shipment): Amazon gets exactly that.
+        splits, without_units = _packed_contents(tracks, amazon_items, missing), 0
+    else:
+        splits, without_units = split_items_over_packages(items, len(tracks))
     for number, (track, package_items) in enumerate(zip(tracks, splits, strict=False), start=1):
         carrier_code = amazon_carrier_code(track.carrier_code)
         packages.append(

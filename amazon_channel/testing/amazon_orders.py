@@ -225,16 +225,22 @@ def ship(
     *,
     order: Order,
     quantities: dict[str, int] | None = None,
-    tracks: list[tuple[str, str, str]] = (),
+    tracks: list[tuple] = (),
     actor=None,
     origin: str = "admin",
 ) -> Shipment:
-    """Ship through orders' ship_order: quantities by SKU (None = everything), tracks as (carrier, title, number)."""
+    """Ship through orders' ship_order: quantities by SKU (None = everything), tracks as (carrier, title, number)
+    or (carrier, title, number, {sku: qty in that package})."""
     return ship_order(
         order=order,
         actor=actor,
         quantities=_item_quantities(order, quantities),
-        tracks=[TrackInput(carrier_code=c, title=t, number=n) for c, t, n in tracks],
+        tracks=[
+            TrackInput(
+                carrier_code=t[0], title=t[1], number=t[2], items=_item_quantities(order, t[3] if len(t) > 3 else {})
+            )
+            for t in tracks
+        ],
         origin=origin,
     )
 

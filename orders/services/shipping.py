@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import events, rules
-from ..models import Order, OrderComment, OrderItem, Shipment, ShipmentItem, ShipmentTrack
+from ..models import Order, OrderComment, OrderItem, Shipment, ShipmentItem, ShipmentTrack, ShipmentTrackItem
 from ._common import (
     OrderActionRefused,
     actor_id,
@@ -22,13 +22,17 @@ from ._common import (
     parse_quantities,
 )
 from .notifying import notify_customer_after_commit
+from .packing import check_packages, is_packed
 
 
 @dataclass(frozen=True)
 class TrackInput:
+    """One package: its carrier and tracking number and, optionally, what it holds (order item id -> quantity)."""
+
     carrier_code: str
     title: str
     number: str
+    items: Mapping[int, object] = field(default_factory=dict)
 
 
 def clean_tracks(tracks: Sequence[TrackInput]) -> list[TrackInput]:
@@ -45,7 +49,7 @@ def clean_tracks(tracks: Sequence[TrackInput]) -> list[TrackInput]:
             errors[f"track_{n}_number"] = [_("Enter the tracking number.")]
         if code == ShipmentTrack.Carrier.CUSTOM and not title:
             errors[f"track_{n}_title"] = [_("Enter the carrier's name for a custom carrier.")]
-        cleaned.append(TrackInput(code, title or str(carriers.get(code, "")), number))
+        cleaned.append(TrackInput(code, title or str(carriers.get(code, "")), number, track.items))
     if errors:
         raise OrderActionRefused(_("Check the tracking numbers."), errors)
     return cleaned
@@ -67,13 +71,17 @@ def ship_order(
         order, items = lock_order(order, expected_version=expected_version)
         if not rules.can_ship(order, items):
             raise OrderActionRefused(_("This order can't be shipped: there is nothing left to ship."))
-        chosen = parse_quantities(
-            items,
-            quantities,
-            rules.qty_to_ship,
-            too_many=_("Only %(left)s left to ship for this item."),
-            nothing=_("There is nothing to ship: choose at least one item."),
-        )
+        contents: list[dict[int, int]] = [{} for _t in tracks]
+        if is_packed([t.items for t in tracks]):
+            chosen, contents = check_packages(items, [t.items for t in tracks], quantities, rules.qty_to_ship)
+        else:
+            chosen = parse_quantities(
+                items,
+                quantities,
+                rules.qty_to_ship,
+                too_many=_("Only %(left)s left to ship for this item."),
+                nothing=_("There is nothing to ship: choose at least one item."),
+            )
         shipment = Shipment.objects.create(
             order=order,
             increment_id=next_increment_ids(order.store, "shipment")[0],
@@ -88,9 +96,14 @@ def ship_order(
                 item.qty_shipped += qty
                 shipped.append(ShipmentItem(shipment=shipment, order_item=item, qty=qty))
         ShipmentItem.objects.bulk_create(shipped)
-        ShipmentTrack.objects.bulk_create(
+        saved_tracks = ShipmentTrack.objects.bulk_create(
             ShipmentTrack(shipment=shipment, carrier_code=t.carrier_code, title=t.title, track_number=t.number)
             for t in tracks
+        )
+        ShipmentTrackItem.objects.bulk_create(
+            ShipmentTrackItem(track=track, order_item_id=pk, qty=qty)
+            for track, held in zip(saved_tracks, contents, strict=True)
+            for pk, qty in sorted(held.items())
         )
         OrderItem.objects.bulk_update([s.order_item for s in shipped], ["qty_shipped"])
         finish(order, items, extra_fields=[])

@@ -14,6 +14,7 @@ SNAPSHOT_MODELS = [
     "Shipment",
     "ShipmentItem",
     "ShipmentTrack",
+    "ShipmentTrackItem",
     "CreditMemo",
     "CreditMemoItem",
     "OrderComment",
