@@ -59,12 +59,23 @@ def _order_row(order: o.Order) -> str:
         escape(f"{i.quantity_shipped}/{i.quantity} × {i.seller_sku} {i.title} ({i.unit_price} {order.currency})")
         for i in order.items
     )
-    packages = "<br>".join(escape(f"{p['carrier']} {p['trackingNumber']}") for p in order.packages)
+    packages = "<br>".join(
+        escape(f"{p['carrier']} {p['trackingNumber']} ({_package_items(order, p)})") for p in order.packages
+    )
     return (
         f"<tr><td>{escape(order.order_id)}</td><td>{escape(order.marketplace.name)}</td>"
         f"<td>{order.fulfilled_by}</td><td class='s {order.status}'>{order.status}</td><td>{items}</td>"
         f"<td>{packages}</td><td>{o.iso(order.last_updated)}</td></tr>"
     )
+
+
+def _package_items(order: o.Order, package: dict) -> str:
+    """What one package holds, by SKU: "2× MUG-1, 1× CAP-2"."""
+    lines = []
+    for line in package.get("packageItems", []):
+        item = order.item(line["orderItemId"])
+        lines.append(f"{line['quantity']}× {item.seller_sku if item else line['orderItemId']}")
+    return ", ".join(lines)
 
 
 def _ledger_row(entry: dict) -> str:
