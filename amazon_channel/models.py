@@ -161,6 +161,9 @@ class AmazonOrder(models.Model):
     order_notes = models.TextField(_("Order Notes"), blank=True)
     import_error = models.TextField(_("import error"), blank=True)
     import_attempts = models.PositiveIntegerField(default=0)
+    # Became importable while the store's *Import Amazon Orders* was Disabled: left alone until someone asks
+    # (*Import now*, or importing them when import is enabled again).
+    import_skipped = models.BooleanField(default=False)
     # Amazon sent this order in a shape we could not read: the next run fetches it again by id.
     needs_refetch = models.BooleanField(default=False)
     raw = PayloadField(default=dict, blank=True)

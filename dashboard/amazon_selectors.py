@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from amazon_channel.models import AmazonOrder, AmazonOrderStatus, AmazonStore, OutboundUpdate
+from amazon_channel.sync import FATE_CONDITIONS, FATE_LABELS
 
 from . import caching
 
@@ -161,3 +162,20 @@ def list_counts(*, store: AmazonStore, **lists: QuerySet) -> dict[str, int]:
         for name, qs in lists.items()
     }
     return AmazonStore.objects.filter(pk=store.pk).values(**counts).get()
+
+
+def not_imported_by_reason(*, store: AmazonStore) -> dict[str, QuerySet[AmazonOrder]]:
+    """Every Amazon order of the store without a Commerce order, one list per reason (counted by `list_counts`)."""
+    return {
+        f"not_imported_{kind}": AmazonOrder.objects.filter(condition, store=store)
+        for kind, condition in FATE_CONDITIONS.items()
+    }
+
+
+def not_imported_summary(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(kind, label, count) of each reason with orders, from `list_counts` over `not_imported_by_reason`."""
+    return [
+        (kind, str(label), counts[f"not_imported_{kind}"])
+        for kind, label in FATE_LABELS.items()
+        if counts.get(f"not_imported_{kind}")
+    ]

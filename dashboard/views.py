@@ -93,7 +93,9 @@ def amazon_store(request: HttpRequest, store_id: int) -> HttpResponse:
         failed_imports_count=failed_imports,
         in_flight_count=in_flight,
         failed_updates_count=failed_updates,
+        **amazon_selectors.not_imported_by_reason(store=store),
     )
+    not_imported = amazon_selectors.not_imported_summary(counts)
     context = {
         **_amazon_status_context(store, now),
         **counts,
@@ -103,6 +105,8 @@ def amazon_store(request: HttpRequest, store_id: int) -> HttpResponse:
         "failed_imports": failed_imports[:LIST_LIMIT],
         "in_flight": in_flight[:LIST_LIMIT],
         "failed_updates": failed_updates[:LIST_LIMIT],
+        "not_imported": not_imported,
+        "not_imported_count": sum(n for _kind, _label, n in not_imported),
     }
     return render(request, "dashboard/amazon_store.html", context)
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from admin_ui.grid import BooleanFilter, ChoiceFilter, Column, Grid, RangeFilter, TextFilter
 
 from ..models import AmazonOrder, AmazonOrderStatus
+from ..sync import NOT_IMPORTED
 from . import selectors
 
 
@@ -31,7 +32,8 @@ class AmazonOrderGrid(Grid):
         TextFilter("buyer_name", _("Buyer's Name"), "buyer_name"),
         RangeFilter("grand_total", _("Grand Total"), "grand_total", kind="number"),
         TextFilter("order_notes", _("Order Notes"), "order_notes"),
-        BooleanFilter("failed", _("Not imported only"), ~Q(import_error="")),
+        # Every order without a Commerce order, whatever the reason (its Order Notes say which).
+        BooleanFilter("failed", _("Not imported only"), NOT_IMPORTED),
     )
     search_fields = ("amazon_order_id__icontains", "buyer_name__icontains")
     search_placeholder = _("Search by Amazon order # or buyer's name")

@@ -20,8 +20,11 @@ GRID_ROW_FIELDS = (
     "currency",
     "order_notes",
     "import_error",
+    "import_skipped",
+    "fulfilled_by",
     "store__id",
     "store__name",
+    "store__import_orders",
     "commerce_order__id",
     "commerce_order__increment_id",
 )

@@ -10,4 +10,5 @@ urlpatterns = [
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/address/", views.order_address, name="order_address"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
+    path("orders/<int:pk>/import/", views.order_import_now, name="order_import_now"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from admin_ui.permissions import permission_required
 
 from ..models import AmazonOrder, AmazonStore
+from ..sync import ImportRefused, import_now
 from . import selectors
 from .forms import CancelAmazonOrderForm, ShippingAddressForm
 from .grids import AmazonOrderGrid, StoreAmazonOrderGrid
@@ -26,9 +27,13 @@ def order_grid(request: HttpRequest, store_pk: int | None = None) -> HttpRespons
     store = get_object_or_404(AmazonStore, pk=store_pk) if store_pk else None
     grid_class = StoreAmazonOrderGrid if store else AmazonOrderGrid
     grid = grid_class.from_request(request, selectors.amazon_orders(store_id=store.pk if store else None))
-    return render(
-        request, "amazon_channel/amazon_orders/order_grid.html", {"store": store, "grid": grid, "page": grid.page()}
-    )
+    context = {
+        "store": store,
+        "grid": grid,
+        "page": grid.page(),
+        "can_import": request.user.has_perm("amazon_channel.change_amazonorder"),
+    }
+    return render(request, "amazon_channel/amazon_orders/order_grid.html", context)
 
 
 @staff_required
@@ -99,4 +104,22 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The cancel request is on its way to Amazon."))
+    return redirect("amazon_channel:order_detail", pk=pk)
+
+
+@require_POST
+@staff_required
+@permission_required("amazon_channel.change_amazonorder")
+def order_import_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """*Import now*: the Commerce order of one Amazon order that has none."""
+    amazon_order = get_object_or_404(AmazonOrder, pk=pk)
+    try:
+        row = import_now(amazon_order=amazon_order, actor=request.user)
+    except ImportRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        if row.commerce_order_id:
+            messages.success(request, row.order_notes)
+        else:
+            messages.error(request, row.order_notes)
     return redirect("amazon_channel:order_detail", pk=pk)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import OrderState, OrderStatus
 
 from ..models import AmazonStore
+from ..sync import skipped_count
 
 
 class AmazonStoreForm(forms.ModelForm):
@@ -74,7 +75,30 @@ class AmazonStoreForm(forms.ModelForm):
             for name in ("client_secret", "refresh_token"):
                 self.fields[name].required = True
                 self.fields[name].help_text = _("Stored encrypted and never shown again.")
-        self.helper = store_settings_helper()
+        self.reenabling = bool(self.instance.pk and not self.instance.import_orders)
+        if self.reenabling:
+            # Enabling import again asks what to do with the orders received while it was off (default: leave them,
+            # as Amazon Sales Channel does); each stays in All Orders with *Import now*.
+            skipped = skipped_count(store=self.instance)
+            self.fields["import_while_disabled"] = forms.BooleanField(
+                label=_("When enabling: also import the orders received while import was Disabled"),
+                required=False,
+                initial=False,
+                help_text=_(
+                    "%(count)s orders. Left unticked, they are not imported; each can still be imported from "
+                    "All Orders (Import now)."
+                )
+                % {"count": skipped},
+            )
+        self.helper = store_settings_helper(reenabling=self.reenabling)
+
+    def import_skipped_too(self) -> bool:
+        """Did the person ask to import the orders received while import was off (and enable import)?"""
+        return bool(
+            self.reenabling
+            and self.cleaned_data.get("import_orders")
+            and self.cleaned_data.get("import_while_disabled")
+        )
 
     def clean_sync_interval_minutes(self) -> int:
         value = self.cleaned_data["sync_interval_minutes"]
@@ -98,7 +122,7 @@ class AmazonStoreForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
 
 
-def store_settings_helper() -> FormHelper:
+def store_settings_helper(*, reenabling: bool = False) -> FormHelper:
     """The settings grouped as Magento's Amazon Sales Channel groups them: the store's integration with its Seller
     Central account (with *Test connection*), *Order Settings*, *Store Settings* and the order sync."""
     helper = FormHelper()
@@ -124,6 +148,7 @@ def store_settings_helper() -> FormHelper:
         Fieldset(
             _("Order Settings"),
             "import_orders",
+            *(["import_while_disabled"] if reenabling else []),
             "commerce_store",
             "customer_creation",
             "order_number_source",

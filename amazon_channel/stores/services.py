@@ -15,16 +15,19 @@ from ..core import client as clients
 from ..models import AmazonStore
 from ..spapi import errors
 from ..spapi.auth import TokenCache
-from ..sync import schedule_store_sync
+from ..sync import import_skipped_orders, schedule_store_sync
 
 SECRET_FIELDS = ("client_secret", "refresh_token")
 
 
 @transaction.atomic
 def save_amazon_store(
-    *, store: AmazonStore | None, data: dict[str, Any], actor: AbstractBaseUser | None
+    *, store: AmazonStore | None, data: dict[str, Any], actor: AbstractBaseUser | None, import_skipped: bool = False
 ) -> AmazonStore:
-    """Create or update a store from cleaned form data; a blank secret keeps the stored one (write-only fields)."""
+    """Create or update a store from cleaned form data; a blank secret keeps the stored one (write-only fields).
+
+    `import_skipped`: when this enables import again, also import the orders received while it was Disabled."""
+    was_importing = store.import_orders if store is not None and store.pk else True
     store = store or AmazonStore()
     for field, value in data.items():
         if field in SECRET_FIELDS and not value:
@@ -33,6 +36,8 @@ def save_amazon_store(
     store.full_clean()
     store.save()
     schedule_store_sync(store=store)
+    if import_skipped and store.import_orders and not was_importing:
+        import_skipped_orders(store=store, actor=actor)
     return store
 
 

@@ -48,7 +48,9 @@ def _store_form(request: HttpRequest, *, store: AmazonStore | None) -> HttpRespo
             candidate = preview_amazon_store(store=store, data=_credential_data(form))
             check = check_amazon_connection(store=candidate, actor=request.user)
     elif request.method == "POST" and form.is_valid():
-        saved = save_amazon_store(store=store, data=form.settings_data(), actor=request.user)
+        saved = save_amazon_store(
+            store=store, data=form.settings_data(), actor=request.user, import_skipped=form.import_skipped_too()
+        )
         messages.success(request, _("You saved the Amazon store %(name)s.") % {"name": saved.name})
         return redirect("amazon_channel:store_edit", pk=saved.pk)
     return render(

@@ -7,6 +7,16 @@ cancels and shipments), `rules` (which orders are importable), `result`, `schedu
 now*), `tasks`.
 """
 
+from .fate import (
+    FATE_CONDITIONS,
+    FATE_LABELS,
+    NOT_IMPORTED,
+    Fate,
+    explain,
+    import_now,
+    import_skipped_orders,
+    skipped_count,
+)
 from .pages import process_orders
 from .placing import build_new_order
 from .result import ImportRefused, ImportResult
@@ -15,13 +25,21 @@ from .runs import import_orders, recover_order
 from .schedule import request_store_sync, schedule_store_sync
 
 __all__ = [
+    "FATE_CONDITIONS",
+    "FATE_LABELS",
+    "NOT_IMPORTED",
+    "Fate",
     "ImportRefused",
     "ImportResult",
     "build_new_order",
+    "explain",
+    "import_now",
     "import_orders",
+    "import_skipped_orders",
     "is_importable",
     "process_orders",
     "recover_order",
     "request_store_sync",
     "schedule_store_sync",
+    "skipped_count",
 ]

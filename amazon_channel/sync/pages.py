@@ -86,6 +86,7 @@ def process_orders(
             "shipping_address_edited_at",
             "import_error",
             "import_attempts",
+            "import_skipped",
             "order_notes",
             "needs_refetch",
         )
@@ -132,6 +133,7 @@ def process_orders(
             row.commerce_order_id = before.commerce_order_id
             row.import_error = before.import_error
             row.import_attempts = before.import_attempts
+            row.import_skipped = before.import_skipped
             row.order_notes = before.order_notes
             result.amazon_orders_updated += 1
         else:
@@ -211,17 +213,28 @@ def apply_to_commerce(
     actor: AbstractBaseUser | None,
     result: ImportResult,
     save: bool = True,
+    asked: bool = False,
 ) -> list[AmazonOrder]:
     """Create the Commerce orders that became importable, then apply Amazon's cancels and shipments to them.
-    Returns the rows whose link, notes or error changed; with `save` those four fields are written here."""
+    Returns the rows whose link, notes or error changed; with `save` those fields are written here.
+
+    While the store's import is Disabled, an order that becomes importable is marked as received then
+    (`import_skipped`) and stays so until someone asks for it (`asked`: *Import now*)."""
     touched: dict[int, AmazonOrder] = {}  # by id(): rows not yet written have no pk
-    to_create = [
+    unlinked = [
         row
         for row in rows
-        if store.import_orders
-        and row.commerce_order_id is None
-        and is_importable(status=row.status, fulfilled_by=row.fulfilled_by)
+        if row.commerce_order_id is None and is_importable(status=row.status, fulfilled_by=row.fulfilled_by)
     ]
+    if asked or store.import_orders:
+        to_create = [row for row in unlinked if asked or not row.import_skipped]
+    else:
+        to_create = []
+        for row in unlinked:
+            if not row.import_skipped:
+                row.import_skipped = True
+                row.order_notes = _("Received while Import Amazon Orders was Disabled: not imported.")
+                touched[id(row)] = row
     for row in rows:
         # No longer importable and never imported (canceled before payment): nothing to retry.
         if (
@@ -250,9 +263,9 @@ def _save_import_outcome(rows: list[AmazonOrder]) -> None:
     update_from_values(
         AmazonOrder,
         key="id",
-        columns=["commerce_order", "order_notes", "import_error", "import_attempts"],
+        columns=["commerce_order", "order_notes", "import_error", "import_attempts", "import_skipped"],
         rows=[
-            (row.pk, row.commerce_order_id, row.order_notes, row.import_error, row.import_attempts)
+            (row.pk, row.commerce_order_id, row.order_notes, row.import_error, row.import_attempts, row.import_skipped)
             for row in by_pk.values()
         ],
     )
