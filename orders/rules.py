@@ -94,6 +94,17 @@ def can_change_shipping_address(order: Order, items: Iterable[OrderItem] | None 
     return not any(i.qty_shipped for i in _items(order, items))
 
 
+# Addresses that can never receive mail (RFC 2606 / 6761): a sales channel that withholds the buyer's address puts a
+# placeholder under `.invalid` so the order still has one (the Amazon channel's import does).
+UNDELIVERABLE_EMAIL_SUFFIXES = (".invalid",)
+
+
+def email_is_withheld(email: str) -> bool:
+    """No address to write to: none, or a placeholder for one the sales channel did not share."""
+    email = (email or "").strip().lower()
+    return not email or email.endswith(UNDELIVERABLE_EMAIL_SUFFIXES)
+
+
 def guards(order: Order, items: Iterable[OrderItem] | None = None) -> dict[str, bool]:
     """Every guard at once, for a page that shows the buttons (items loaded once)."""
     loaded = _items(order, items)

@@ -33,6 +33,30 @@ def record_communication(
     amazon_order_id: str = "",
 ) -> CommunicationLog:
     """Log something Amazon said no to, or that could not be read, in the store's communication log."""
+    row = communication_row(
+        store=store,
+        operation=operation,
+        code=code,
+        message=message,
+        http_status=http_status,
+        request_id=request_id,
+        amazon_order_id=amazon_order_id,
+    )
+    row.save()
+    return row
+
+
+def communication_row(
+    *,
+    store: AmazonStore | int,
+    operation: str,
+    code: str,
+    message: str,
+    http_status: int | None = None,
+    request_id: str = "",
+    amazon_order_id: str = "",
+) -> CommunicationLog:
+    """An unsaved log row, cut to the columns (for writing many at once)."""
     values = {
         "operation": operation,
         "code": code,
@@ -42,4 +66,4 @@ def record_communication(
     }
     values = {name: (value or "")[: _LIMITS[name]] for name, value in values.items()}
     store_id = store.pk if isinstance(store, AmazonStore) else store
-    return CommunicationLog.objects.create(store_id=store_id, http_status=http_status, **values)
+    return CommunicationLog(store_id=store_id, http_status=http_status, **values)

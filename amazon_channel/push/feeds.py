@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..core import client as clients
+from ..core.communication import communication_row
 from ..core.leases import Lease
-from ..models import AmazonFeed, AmazonOrderStatus, AmazonStore, OutboundUpdate
+from ..models import AmazonFeed, AmazonOrderStatus, AmazonStore, CommunicationLog, OutboundUpdate
 from ..spapi import SpApiClient, errors, types
 from ..spapi import feeds as spapi_feeds
 from . import transitions
@@ -298,6 +299,7 @@ def _apply_report(
             return
         updates = list(feed.updates.filter(state=State.AWAITING_RESULT).select_related("amazon_order", "created_by"))
         accepted: list[OutboundUpdate] = []
+        rejected: list[tuple[OutboundUpdate, str, str]] = []
         feed_level = results.get(0, [])  # results about the feed as a whole apply to every message
         for update in updates:
             lines = results.get(update.feed_message_id or update.pk, []) + feed_level
@@ -308,9 +310,11 @@ def _apply_report(
                     "message": text or _("the feed could not be processed (FATAL).")
                 }
                 transitions.move(update, State.FAILED, save=False, last_response=message, next_attempt_at=None)
+                rejected.append((update, errors[0].code if errors else "FATAL", message))
             elif fatal and report is not None and report.successful == 0:
                 message = _("Amazon could not process the feed (FATAL).")
                 transitions.move(update, State.FAILED, save=False, last_response=message, next_attempt_at=None)
+                rejected.append((update, "FATAL", message))
             else:
                 message = _("Accepted by Amazon.") + (f" {text}" if text else "")
                 transitions.move(
@@ -318,6 +322,19 @@ def _apply_report(
                 )
                 accepted.append(update)
         OutboundUpdate.objects.bulk_update(updates, ["state", "accepted_at", "last_response", "next_attempt_at"])
+        # A rejection inside a processing report is Amazon saying no as much as a 4xx is: the communication log
+        # lists it too, with the feed's id to quote to Amazon.
+        CommunicationLog.objects.bulk_create(
+            communication_row(
+                store=feed.store_id,
+                operation=feed.feed_type,
+                code=str(code or "Rejected"),
+                message=message,
+                request_id=f"feed {feed.feed_id}" if feed.feed_id else "",
+                amazon_order_id=update.amazon_order.amazon_order_id if update.amazon_order else "",
+            )
+            for update, code, message in rejected
+        )
         for update in accepted:
             if update.kind == Kind.CANCEL:
                 text = _("Sent to Amazon: order cancellation accepted (reason %(reason)s).")

@@ -59,8 +59,16 @@ def send_order_email(*, order: Order | int, actor: AbstractBaseUser | None) -> O
     """Send the order email now; the comments history records it only if the mail server took it."""
     with transaction.atomic():
         order, _items = lock_order(order)
-        if not order.customer_email:
+        if not (order.customer_email or "").strip():
             raise OrderActionRefused(_("The order has no customer email address to send to."))
+        if rules.email_is_withheld(order.customer_email):
+            raise OrderActionRefused(
+                _(
+                    "No email was sent: the sales channel withheld the buyer's email address (the order has only the "
+                    "placeholder %(email)s)."
+                )
+                % {"email": order.customer_email}
+            )
         try:
             send_now(order, "order")
         except Exception as exc:

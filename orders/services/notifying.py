@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .. import rules
 from ..models import Order
 
 logger = logging.getLogger(__name__)
@@ -54,8 +55,8 @@ def send_now(order: Order, kind: str, document=None, comment: str = "") -> None:
 
 def notify_customer_after_commit(order: Order, kind: str, document=None, comment: str = "") -> None:
     """Send once the change is committed; a mail failure never undoes the invoice or shipment it reports."""
-    if not order.customer_email:
-        return
+    if rules.email_is_withheld(order.customer_email):
+        return  # nobody to write to (a channel withheld the address)
     language = translation.get_language()
 
     def send() -> None:

@@ -99,7 +99,9 @@ def test_a_package_beyond_what_amazon_has_left_is_rejected_with_amazons_reason(s
 
     assert result.state == State.FAILED
     assert "more than the 1 left to ship" in update_for(shipment).last_response
-    assert CommunicationLog.objects.filter(store=store, operation="confirmShipment").exists()
+    logged = CommunicationLog.objects.get(store=store, operation="confirmShipment")
+    assert (logged.http_status, logged.code) == (400, "InvalidInput")
+    assert "more than the 1 left to ship" in logged.message
     shipped = {
         i["order_item_id"]: i["quantity_shipped"] for i in sandbox.control.order(amazon_order.amazon_order_id)["items"]
     }
