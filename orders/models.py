@@ -289,6 +289,16 @@ class OrderItem(models.Model):
     def __str__(self) -> str:
         return f"{self.sku} x{self.qty_ordered}"
 
+    @property
+    def shown_tax_percent(self) -> Decimal:
+        """The tax rate to show: the one stored, or, when a channel sent only a tax amount, the rate it makes."""
+        if self.tax_percent or not self.tax_amount:
+            return self.tax_percent
+        taxed = (self.row_total or ZERO) - (self.discount_amount or ZERO)
+        if taxed <= 0:
+            return self.tax_percent
+        return (self.tax_amount * 100 / taxed).quantize(Decimal("0.01"))
+
 
 class Invoice(models.Model):
     class State(models.TextChoices):

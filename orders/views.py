@@ -201,7 +201,12 @@ def invoice_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return render(
         request,
         "orders/invoice_view.html",
-        {"invoice": invoice, "order": invoice.order, "addresses": selectors.order_addresses(invoice.order)},
+        {
+            "invoice": invoice,
+            "order": invoice.order,
+            "addresses": selectors.order_addresses(invoice.order),
+            "status_label": selectors.status_label(invoice.order.status),
+        },
     )
 
 
@@ -215,6 +220,7 @@ def shipment_view(request: HttpRequest, shipment_id: int) -> HttpResponse:
         "shipment": shipment,
         "order": shipment.order,
         "addresses": selectors.order_addresses(shipment.order),
+        "status_label": selectors.status_label(shipment.order.status),
         "blocks": view_blocks.render("shipment", request, shipment),
     }
     return render(request, "orders/shipment_view.html", context)
@@ -230,6 +236,7 @@ def creditmemo_view(request: HttpRequest, credit_memo_id: int) -> HttpResponse:
         "memo": memo,
         "order": memo.order,
         "addresses": selectors.order_addresses(memo.order),
+        "status_label": selectors.status_label(memo.order.status),
         "blocks": view_blocks.render("credit_memo", request, memo),
     }
     return render(request, "orders/creditmemo_view.html", context)

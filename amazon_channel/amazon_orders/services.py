@@ -13,6 +13,7 @@ from orders.services import NewAddress, OrderActionRefused, change_shipping_addr
 from .. import push
 from ..core.actors import user_label
 from ..core.address import AmazonAddress
+from ..core.reasons import cancel_reason_label
 from ..models import AmazonOrder, AmazonOrderStatus, OutboundUpdate
 
 
@@ -80,7 +81,7 @@ def request_amazon_cancel(
         update = push.request_cancel_update(amazon_order=order, reason=reason, actor=actor)
         order.order_notes = _("Cancel requested by %(user)s (%(reason)s), waiting for Amazon.") % {
             "user": user_label(actor),
-            "reason": reason,
+            "reason": cancel_reason_label(reason),
         }
         order.save(update_fields=["order_notes", "updated_at"])
         push.deliver_after_commit(update)

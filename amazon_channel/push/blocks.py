@@ -15,7 +15,7 @@ from orders import view_blocks
 from orders.models import CreditMemo, Order, Shipment
 
 from ..core.channel import is_amazon_order
-from ..core.reasons import ADJUSTMENT_REASON_CHOICES, DEFAULT_ADJUSTMENT_REASON
+from ..core.reasons import ADJUSTMENT_REASON_CHOICES, DEFAULT_ADJUSTMENT_REASON, cancel_reason_label
 from ..models import OutboundUpdate
 from . import selectors
 from .recording import ADJUSTMENT_REASON_KEY
@@ -30,7 +30,7 @@ def describe_update(update: OutboundUpdate) -> str:
         return _("Shipment #%(number)s") % {"number": payload.get("shipment_increment_id", update.shipment_id)}
     if update.kind == OutboundUpdate.Kind.REFUND:
         return _("Credit Memo #%(number)s") % {"number": payload.get("credit_memo_increment_id", update.credit_memo_id)}
-    return _("Cancel (reason %(reason)s)") % {"reason": payload.get("reason", "")}
+    return _("Cancel (reason %(reason)s)") % {"reason": cancel_reason_label(payload.get("reason", ""))}
 
 
 def _decorate(updates: list[OutboundUpdate]) -> list[OutboundUpdate]:

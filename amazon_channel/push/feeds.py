@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ..core import client as clients
 from ..core.communication import communication_row
 from ..core.leases import Lease
+from ..core.reasons import adjustment_reason_label, cancel_reason_label
 from ..models import AmazonFeed, AmazonOrderStatus, AmazonStore, CommunicationLog, OutboundUpdate
 from ..spapi import SpApiClient, errors, types
 from ..spapi import feeds as spapi_feeds
@@ -340,11 +341,14 @@ def _apply_report(
                 text = _("Sent to Amazon: order cancellation accepted (reason %(reason)s).")
             else:
                 text = _("Sent to Amazon: refund for credit memo #%(number)s accepted (reason %(reason)s).")
+            reason = update.payload.get("reason", "")
             comment_on_order(
                 update=update,
                 text=text
                 % {
-                    "reason": update.payload.get("reason", ""),
+                    "reason": cancel_reason_label(reason)
+                    if update.kind == Kind.CANCEL
+                    else adjustment_reason_label(reason),
                     "number": update.payload.get("credit_memo_increment_id", ""),
                 },
             )

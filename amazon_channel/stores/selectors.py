@@ -11,6 +11,8 @@ def store_list() -> QuerySet[AmazonStore]:
     return AmazonStore.objects.select_related("commerce_store", "periodic_task__interval").annotate(
         order_count=Count("amazon_orders", distinct=True),
         failed_count=Count("amazon_orders", filter=~Q(amazon_orders__import_error=""), distinct=True),
+        # Every order without a Commerce order, whatever the reason (All Orders' "Not imported only").
+        not_imported_count=Count("amazon_orders", filter=Q(amazon_orders__commerce_order__isnull=True), distinct=True),
     )
 
 

@@ -14,6 +14,7 @@ from orders.services import OrderActionRefused, TrackInput, cancel_order, refund
 
 from ..core.carriers import commerce_carrier_code
 from ..core.channel import FROM_AMAZON
+from ..core.reasons import cancel_reason_label
 from ..models import AmazonOrder, AmazonOrderItem, AmazonOrderStatus
 from .result import ImportResult
 
@@ -80,7 +81,7 @@ def _apply_amazon_state(
     if order.state == OrderState.HOLDED:
         return ""  # staff put it on hold on purpose; Amazon's change waits until they release it
     if row.status == AmazonOrderStatus.CANCELLED:
-        reason = row.cancellation_reason or _("canceled on Amazon")
+        reason = cancel_reason_label(row.cancellation_reason) if row.cancellation_reason else _("canceled on Amazon")
         if order.total_invoiced > 0 and rules.can_creditmemo(order, items):
             refund_order(
                 order=order,

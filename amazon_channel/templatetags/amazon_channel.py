@@ -1,6 +1,7 @@
 from django import template
 
 from admin_ui.reversing import reverse_int
+from amazon_channel.core.reasons import cancel_reason_label
 from amazon_channel.sync import Fate, explain
 
 register = template.Library()
@@ -27,3 +28,20 @@ def order_fate(amazon_order) -> Fate | None:
 @register.filter
 def import_now_url(pk: int) -> str:
     return reverse_int("amazon_channel:order_import_now", pk)
+
+
+@register.filter
+def cancel_reason(code: str) -> str:
+    """Amazon's cancel reason code in the merchant's words."""
+    return cancel_reason_label(code or "")
+
+
+@register.filter
+def update_document_url(update) -> str:
+    """Where an update to Amazon comes from: its shipment, its credit memo, or (a cancel) the Commerce order."""
+    if update.shipment_id:
+        return reverse_int("orders:shipment_view", update.shipment_id)
+    if update.credit_memo_id:
+        return reverse_int("orders:creditmemo_view", update.credit_memo_id)
+    order = update.amazon_order.commerce_order_id if update.amazon_order_id else None
+    return reverse_int("orders:order_view", order) if order else ""

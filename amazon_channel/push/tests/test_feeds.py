@@ -63,7 +63,7 @@ def test_many_refunds_go_out_in_one_feed_and_each_result_is_applied(amazon, stor
     accepted.refresh_from_db()
     assert accepted.accepted_at is not None
     assert any(
-        "refund for credit memo" in c and "accepted (reason CustomerReturn)" in c
+        "refund for credit memo" in c and "accepted (reason Customer Return)" in c
         for c in comment_texts(accepted.amazon_order.commerce_order)
     )
 
