@@ -169,7 +169,7 @@ def test_cancel_request_is_recorded_pending_with_the_reason(admin_user_client, a
     assert update.payload["amazon_order_id"] == row.amazon_order_id
     assert update.created_by == admin_user_client.user
     page = admin_user_client.get(reverse("amazon_channel:order_detail", args=[row.pk])).content.decode()
-    assert "Cancel requested (ShippingAddressUndeliverable): Pending." in page
+    assert "Cancel requested (Shipping address undeliverable): Pending." in page
 
 
 def test_shipped_order_says_it_cant_be_canceled_and_refuses(admin_user_client, amazon_store):
