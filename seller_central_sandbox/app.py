@@ -108,10 +108,11 @@ class SandboxApp(OrdersApi, FeedsApi, ControlApi):
         if fault and fault.kind == "slow":
             time.sleep(fault.seconds)
         if fault and fault.kind == "drop":
+            # Recorded before the socket shuts: the client's retry must not be ledgered ahead of this request.
+            self._record(request, endpoint, fault, 0, request_id, now, started=started)
             sock = environ.get("werkzeug.socket")
             if sock is not None:
                 sock.shutdown(socket.SHUT_RDWR)
-            self._record(request, endpoint, fault, 0, request_id, now, started=started)
             return Response(b"", status=500)  # never reaches the client: the socket is shut
         client_id = ""
         try:
