@@ -88,6 +88,10 @@ class AmazonStore(models.Model):
     sync_window_end = models.DateTimeField(null=True, blank=True)
     sync_resume_token = models.TextField(blank=True)
     sync_resume_saved_at = models.DateTimeField(null=True, blank=True)
+    # The fair scheduler (sync.fair): when the store's next import turn is due (a backlog left by the last turn, or
+    # beat's own entry asking), and when a turn was queued for it (not null = queued or running: one at a time).
+    sync_next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sync_queued_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -290,6 +290,8 @@ SPAPI_MODELS_DIR = Path(os.environ.get("SPAPI_MODELS_DIR", BASE_DIR.parent / "sh
 # Outbox: feeds batch every pending message of a store and type per window (Amazon allows ~1 createFeed / 2 min).
 AMAZON_FEED_WINDOW_SECONDS = int(os.environ.get("AMAZON_FEED_WINDOW_SECONDS", "120"))
 AMAZON_FEED_POLL_SECONDS = int(os.environ.get("AMAZON_FEED_POLL_SECONDS", "30"))
+# A feed goes out once no new cancel / refund of its store came for this long (seconds): a burst goes out whole.
+AMAZON_FEED_GATHER_SECONDS = float(os.environ.get("AMAZON_FEED_GATHER_SECONDS", "5"))
 # Fernet keys that encrypt Amazon credentials at rest, newest first: the first encrypts, every one decrypts (rotation:
 # put a new key first, run `manage.py rotate_credentials_key`, then drop the old one). The single
 # CREDENTIALS_ENCRYPTION_KEY of earlier versions is still read, after them. With none, a key derived from SECRET_KEY

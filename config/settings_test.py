@@ -21,6 +21,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+AMAZON_FEED_GATHER_SECONDS = 0  # a test writes its updates, then asks for the feed at once (tests of gathering set it)
 DASHBOARD_CACHE_SECONDS = 0  # tests assert fresh figures; dashboard/tests/test_caching.py tests the cache itself
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

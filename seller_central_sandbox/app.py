@@ -23,7 +23,7 @@ from .feeds_api import FeedsApi
 from .orders_api import OrdersApi
 from .replies import Reply, ReplyNow, error, invalid
 from .spec import Spec
-from .state import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, TOKEN_LIFETIME, Fault, Sandbox
+from .state import CLIENT_ID, CLIENT_SECRET, SELLER_ID, TOKEN_LIFETIME, Fault, Sandbox, seller_for_refresh_token
 
 log = logging.getLogger("seller_central_sandbox")
 
@@ -151,10 +151,12 @@ class SandboxApp(OrdersApi, FeedsApi, ControlApi):
         known = self.sandbox.tokens.get(token)
         if known is None:
             raise ReplyNow(error(403, "Unauthorized", INVALID_TOKEN, ""))
-        client_id, expires = known
+        client_id, expires, seller_id = known
         if self.sandbox.clock.now() >= expires:
             raise ReplyNow(error(403, "Unauthorized", EXPIRED, ""))
-        return client_id
+        request.seller_id = seller_id  # the operations see only this seller's orders and feeds
+        # A quota belongs to the seller + application: each seller has buckets of its own.
+        return client_id if seller_id == SELLER_ID else f"{client_id}/{seller_id}"
 
     def _check_response(self, endpoint: str, reply: Reply, request: Request) -> None:
         if not self.spec.enabled or endpoint not in self.spec.operations or isinstance(reply.body, bytes):
@@ -255,7 +257,8 @@ class SandboxApp(OrdersApi, FeedsApi, ControlApi):
                 return Reply(400, {"error": "invalid_request", "error_description": f"Missing parameter: {name}"})
         if form["client_id"] != CLIENT_ID or form["client_secret"] != CLIENT_SECRET:
             return Reply(401, {"error": "invalid_client", "error_description": "Client authentication failed"})
-        if form["refresh_token"] != REFRESH_TOKEN:
+        seller_id = seller_for_refresh_token(form["refresh_token"])
+        if seller_id is None:
             return Reply(
                 400,
                 {
@@ -263,12 +266,12 @@ class SandboxApp(OrdersApi, FeedsApi, ControlApi):
                     "error_description": "The request has an invalid grant parameter : refresh_token",
                 },
             )
-        token = self.sandbox.issue_token(form["client_id"])
+        token = self.sandbox.issue_token(form["client_id"], seller_id)
         return Reply(
             200,
             {
                 "access_token": token,
-                "refresh_token": REFRESH_TOKEN,
+                "refresh_token": form["refresh_token"],
                 "token_type": "bearer",
                 "expires_in": TOKEN_LIFETIME,
             },

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from . import orders as o
-from .state import SELLER_ID
 
 if TYPE_CHECKING:
     from .state import Feed, Sandbox
@@ -97,9 +96,9 @@ def process(sandbox: Sandbox, feed: Feed, when: float) -> None:
         message_id = (message.findtext("MessageID") or "").strip()
         try:
             if feed.feed_type == ORDER_ACKNOWLEDGEMENT:
-                _acknowledge(sandbox, message, message_id, when)
+                _acknowledge(sandbox, message, message_id, when, feed.seller_id)
             else:
-                _adjust(sandbox, message, message_id, when, feed.feed_id)
+                _adjust(sandbox, message, message_id, when, feed.feed_id, feed.seller_id)
         except MessageError as exc:
             order_id = message.findtext(".//AmazonOrderID")
             results.append(Result(message_id, exc.code, exc.description, order_id))
@@ -109,7 +108,7 @@ def process(sandbox: Sandbox, feed: Feed, when: float) -> None:
 def _finish(sandbox: Sandbox, feed: Feed, when: float, *, status: str, processed: int, results: list[Result]) -> None:
     failed = len(results) if status == "DONE" else 0
     report = build_report(
-        seller_id=SELLER_ID,
+        seller_id=feed.seller_id,
         transaction_id=feed.feed_id,
         processed=processed,
         with_error=failed,
@@ -154,21 +153,21 @@ def build_report(
     return ET.tostring(envelope, encoding="UTF-8", xml_declaration=True)
 
 
-def _order(sandbox: Sandbox, node: ET.Element) -> o.Order:
+def _order(sandbox: Sandbox, node: ET.Element, seller_id: str) -> o.Order:
     order_id = (node.findtext("AmazonOrderID") or "").strip()
     if not order_id:
         raise MessageError(MISSING_FIELD, element="AmazonOrderID")
     order = sandbox.orders.get(order_id)
-    if order is None:
+    if order is None or order.seller_id != seller_id:  # another seller's order is unknown to this one
         raise MessageError(UNKNOWN_ORDER, order_id=order_id)
     return order
 
 
-def _acknowledge(sandbox: Sandbox, message: ET.Element, message_id: str, when: float) -> None:
+def _acknowledge(sandbox: Sandbox, message: ET.Element, message_id: str, when: float, seller_id: str) -> None:
     ack = message.find("OrderAcknowledgement")
     if ack is None:
         raise MessageError(MISSING_FIELD, element="OrderAcknowledgement")
-    order = _order(sandbox, ack)
+    order = _order(sandbox, ack, seller_id)
     status = (ack.findtext("StatusCode") or "").strip()
     if status not in {"Success", "Failure"}:
         raise MessageError(MISSING_FIELD, element="StatusCode (Success or Failure)")
@@ -192,11 +191,11 @@ def _acknowledge(sandbox: Sandbox, message: ET.Element, message_id: str, when: f
     sandbox.cancel(order, when, requester=None, reason=reason, by="MERCHANT")
 
 
-def _adjust(sandbox: Sandbox, message: ET.Element, message_id: str, when: float, feed_id: str) -> None:
+def _adjust(sandbox: Sandbox, message: ET.Element, message_id: str, when: float, feed_id: str, seller_id: str) -> None:
     adjustment = message.find("OrderAdjustment")
     if adjustment is None:
         raise MessageError(MISSING_FIELD, element="OrderAdjustment")
-    order = _order(sandbox, adjustment)
+    order = _order(sandbox, adjustment, seller_id)
     if order.status == o.PENDING or not any(i.quantity_shipped for i in order.items):
         raise MessageError(NOT_CHARGED, order_id=order.order_id)
     lines = []

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Request
 from . import feeds as feed_processing
 from . import orders as o
 from .replies import Reply, error, invalid
-from .state import Feed
+from .state import SELLER_ID, Feed
 
 
 class FeedsApi:
@@ -55,13 +55,14 @@ class FeedsApi:
                 marketplace_ids=list(payload["marketplaceIds"]),
                 input_document_id=doc.document_id,
                 created=sandbox.clock.now(),
+                seller_id=getattr(request, "seller_id", SELLER_ID),
             )
             sandbox.feeds[feed.feed_id] = feed
         return Reply(202, {"feedId": feed.feed_id})
 
     def op_getFeed(self, request: Request, body: bytes, feedId: str) -> Reply:
         feed = self.sandbox.feeds.get(feedId)
-        if feed is None:
+        if feed is None or feed.seller_id != getattr(request, "seller_id", SELLER_ID):
             return error(404, "NotFound", f"Feed {feedId} was not found.")
         return Reply(200, feed.to_api())
 

@@ -162,6 +162,7 @@ class Order:
     cancellation: dict[str, str] | None = None  # requester, cancelReason, cancelledBy
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0  # bumped on every change; stale lifecycle events are dropped
+    seller_id: str = "A2SANDBOXSELLER"  # whose order it is: another seller's token never sees it
 
     @property
     def marketplace(self) -> Marketplace:
@@ -310,6 +311,7 @@ class Order:
         """The sandbox's own view (control API, demo page): everything, plain JSON."""
         return {
             "order_id": self.order_id,
+            "seller_id": self.seller_id,
             "marketplace_id": self.marketplace_id,
             "currency": self.currency,
             "fulfilled_by": self.fulfilled_by,
@@ -360,6 +362,7 @@ class Kind:
     late_indexed: bool = False
     lifecycle: bool = True  # schedule PENDING -> UNSHIPPED (-> SHIPPED by Amazon) as the clock moves
     buyer_cancels_after: int | None = None  # seconds after creation
+    seller_id: str | None = None  # None: the default seller (state.SELLER_ID)
 
 
 class OrderFactory:

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Request
 from . import orders as o
 from .replies import ORDER_ID, Reply, error, invalid
 from .spec import parse_datetime
+from .state import SELLER_ID
 
 
 class OrdersApi:
@@ -41,6 +42,7 @@ class OrdersApi:
             "statuses": q.get("fulfillmentStatuses"),
             "marketplace_ids": q.get("marketplaceIds"),
             "fulfilled_by": q.get("fulfilledBy"),
+            "seller_id": _seller(request),
         }
         included = frozenset(q.get("includedData") or ())
         sandbox = self.sandbox
@@ -78,6 +80,7 @@ class OrdersApi:
                 fulfilled_by=filters["fulfilled_by"],
                 start_after=start_after,
                 limit=limit,
+                seller_id=filters["seller_id"],
             )
             payload: dict[str, Any] = {"orders": [order.to_api(included) for order in found]}
             if last_key is not None:
@@ -92,7 +95,7 @@ class OrdersApi:
             return invalid(f"Invalid orderId {orderId!r}: expected 3-7-7 digits.")
         with self.sandbox.lock:
             order = self.sandbox.orders.get(orderId)
-            if order is None or order.indexed_at > self.sandbox.clock.now():
+            if order is None or order.indexed_at > self.sandbox.clock.now() or order.seller_id != _seller(request):
                 return error(404, "NotFound", f"Order {orderId} was not found.")
             return Reply(200, {"order": order.to_api(frozenset(q.get("includedData") or ()))})
 
@@ -107,7 +110,7 @@ class OrdersApi:
         sandbox = self.sandbox
         with sandbox.lock:
             order = sandbox.orders.get(orderId)
-            if order is None:
+            if order is None or order.seller_id != _seller(request):
                 return error(404, "NotFound", f"Order {orderId} was not found.")
             if payload["marketplaceId"] != order.marketplace_id:
                 return invalid(f"Order {orderId} does not belong to marketplace {payload['marketplaceId']}.")
@@ -164,3 +167,8 @@ def _package_tracking(detail: dict[str, Any]) -> dict[str, Any]:
         "shippingService": detail.get("shippingMethod") or "Standard",
         "trackingNumber": detail["trackingNumber"],
     }
+
+
+def _seller(request: Request) -> str:
+    """The seller whose access token signed the request (the app's authentication sets it)."""
+    return getattr(request, "seller_id", SELLER_ID)

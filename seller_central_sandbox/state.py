@@ -22,8 +22,27 @@ CLIENT_ID = "amzn1.application-oa2-client.sandbox"
 CLIENT_SECRET = "sandbox-client-secret"
 REFRESH_TOKEN = "Atzr|sandbox-refresh-token"
 SELLER_ID = "A2SANDBOXSELLER"
+# More sellers for many-store tests and benchmarks: the refresh token `Atzr|sandbox-refresh-token.SELLER` signs in as
+# seller SELLER (upper-case letters and digits), with quotas and orders of its own, as Amazon's belong to each seller.
+SELLER_TOKEN_PREFIX = REFRESH_TOKEN + "."
 DEFAULT_MARKETPLACE = "ATVPDKIKX0DER"
 TOKEN_LIFETIME = 3600
+
+
+def seller_for_refresh_token(token: str) -> str | None:
+    """The seller a refresh token signs in as, or None for a token the sandbox never issued."""
+    if token == REFRESH_TOKEN:
+        return SELLER_ID
+    seller = token[len(SELLER_TOKEN_PREFIX) :] if token.startswith(SELLER_TOKEN_PREFIX) else ""
+    if seller and len(seller) <= 20 and seller.isascii() and seller.isalnum() and seller.upper() == seller:
+        return seller
+    return None
+
+
+def refresh_token_for(seller_id: str) -> str:
+    return REFRESH_TOKEN if seller_id == SELLER_ID else SELLER_TOKEN_PREFIX + seller_id
+
+
 PAGINATION_TOKEN_LIFETIME = 24 * 3600
 LEDGER_SIZE = 5_000  # the newest requests; older ones drop off
 
@@ -98,6 +117,7 @@ class Feed:
     ended: float | None = None
     result_document_id: str | None = None
     summary: dict[str, Any] = field(default_factory=dict)
+    seller_id: str = SELLER_ID
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -121,7 +141,7 @@ class Sandbox:
         self.lock = threading.RLock()
         self.clock = Clock()
         self.strict = False
-        self.tokens: dict[str, tuple[str, float]] = {}  # access token -> (client id, expires at)
+        self.tokens: dict[str, tuple[str, float, str]] = {}  # access token -> (client id, expires at, seller)
         self.reset(**reset_kwargs)
 
     # --- set-up ---------------------------------------------------------------------------------------------------
@@ -188,6 +208,7 @@ class Sandbox:
             ids = []
             for _ in range(count):
                 order = self.factory.make(created if created is not None else now, kind)
+                order.seller_id = kind.seller_id or SELLER_ID
                 self.orders[order.order_id] = order
                 self._index(order)
                 self._plan(order, kind, history=False, now=now)
@@ -376,6 +397,7 @@ class Sandbox:
         fulfilled_by: list[str] | None,
         start_after: tuple[int, str] | None,
         limit: int,
+        seller_id: str = SELLER_ID,
     ) -> tuple[list[o.Order], tuple[int, str] | None]:
         """Orders in (after <= t <= before) by the chosen time, in order; returns the page and the last key if more."""
         index = self._by_created if by_created else self._by_updated
@@ -392,7 +414,7 @@ class Sandbox:
             if key[0] > before:
                 return found, None
             order = self.orders[key[1]]
-            if order.indexed_at > now:
+            if order.indexed_at > now or order.seller_id != seller_id:
                 continue
             if statuses_set and order.status not in statuses_set:
                 continue
@@ -412,10 +434,10 @@ class Sandbox:
         return token
 
     # --- credentials ----------------------------------------------------------------------------------------------
-    def issue_token(self, client_id: str) -> str:
+    def issue_token(self, client_id: str, seller_id: str = SELLER_ID) -> str:
         token = "Atza|" + secrets.token_urlsafe(32)
         with self.lock:
-            self.tokens[token] = (client_id, self.clock.now() + TOKEN_LIFETIME)
+            self.tokens[token] = (client_id, self.clock.now() + TOKEN_LIFETIME, seller_id)
         return token
 
     # --- rate limits ----------------------------------------------------------------------------------------------

@@ -22,7 +22,14 @@ from ..spapi import SpApiClient, errors, types
 from ..spapi import feeds as spapi_feeds
 from . import transitions
 from .outcome import comment_on_order, describe_error, is_rejection, is_spapi_error
-from .timing import backoff, feed_poll_seconds, feed_window_seconds, lease_duration, max_feed_messages
+from .timing import (
+    backoff,
+    feed_gather_seconds,
+    feed_window_seconds,
+    lease_duration,
+    max_feed_messages,
+    next_feed_poll,
+)
 
 Kind = OutboundUpdate.Kind
 State = OutboundUpdate.State
@@ -97,6 +104,14 @@ def _drop_unwritable(*, store: AmazonStore, feed_type: str, updates: list[Outbou
     return writable
 
 
+def shipments_on_their_way(*, store: AmazonStore):
+    """Amazon orders of the store with a shipment not yet accepted by Amazon: their refunds wait for it, since Amazon
+    rejects a refund of an order it has no shipment for yet (18090). A failed shipment holds nothing back."""
+    return OutboundUpdate.objects.filter(
+        store=store, kind=Kind.SHIPMENT, state__in=[State.PENDING, State.SENDING, State.AWAITING_RESULT]
+    ).values("amazon_order_id")
+
+
 def _window_open(*, store: AmazonStore, feed_type: str, now: datetime) -> bool:
     since = now - timedelta(seconds=feed_window_seconds())
     return not AmazonFeed.objects.filter(store=store, feed_type=feed_type, submitted_at__gt=since).exists()
@@ -120,10 +135,16 @@ def assemble_feed(*, store: AmazonStore, feed_type: str, now: datetime | None = 
             store=store, feed_type=feed_type, feed_id="", finished_at__isnull=True, submitted_at__isnull=True
         ).exists():
             return None  # an assembled feed is still waiting to be uploaded: it goes first
+        pending = OutboundUpdate.objects.filter(store=store, kind=kind, state=State.PENDING).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        )
+        if kind == Kind.REFUND:
+            pending = pending.exclude(amazon_order__in=shipments_on_their_way(store=store))
+        gather = feed_gather_seconds()
+        if gather > 0 and pending.filter(created_at__gt=now - timedelta(seconds=gather)).exists():
+            return None  # more are still coming: they go out together once the store is quiet a moment
         due = list(
-            OutboundUpdate.objects.filter(store=store, kind=kind, state=State.PENDING)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .select_related("amazon_order")
+            pending.select_related("amazon_order")
             .prefetch_related("amazon_order__items")
             .order_by("pk")[: max_feed_messages()]
         )
@@ -213,7 +234,8 @@ def advance_feed(
         status = client.get_feed(feed.feed_id)
         _save_feed(feed, token, processing_status=status.processing_status)
         if status.processing_status in {"IN_QUEUE", "IN_PROGRESS"}:
-            _release_feed(feed, token, next_check_at=now + timedelta(seconds=feed_poll_seconds()))
+            age = (now - feed.submitted_at).total_seconds() if feed.submitted_at else 0.0
+            _release_feed(feed, token, next_check_at=now + timedelta(seconds=next_feed_poll(submitted_age=age)))
             return feed
         if status.processing_status == "CANCELLED":
             _requeue_feed_updates(feed=feed, token=token, now=now, why=_("Amazon cancelled the feed."))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,10 @@ from .feeds import CANCEL_FEED, REFUND_FEED, advance_feed, assemble_feed
 from .outcome import DeliveryResult, read_only_message
 from .recording import build_shipment_payload
 from .shipments import deliver_shipment, due_filter
-from .timing import sweep_limit
+from .timing import feed_gather_seconds, feed_window_seconds, sweep_limit
+
+# Follow-ups further ahead than this are left to the minute's sweep.
+FOLLOW_UP_HORIZON = 180.0
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +80,59 @@ def process_store_feeds(
         return []
     client = client or clients.client_for_store(store)
     return [advance_feed(feed=feed, client=client, now=now) for feed in open_feeds]
+
+
+def next_feed_work_at(*, store: AmazonStore | int, now: datetime | None = None) -> datetime | None:
+    """When the store's feed work is next due: an open feed's next check, or pending cancels / refunds once their
+    createFeed window reopens and they have gathered (None: nothing waits)."""
+    now = now or timezone.now()
+    store_id = store.pk if isinstance(store, AmazonStore) else store
+    moments = []
+    check = AmazonFeed.objects.filter(store_id=store_id, finished_at__isnull=True).aggregate(at=Min("next_check_at"))
+    if check["at"] is not None:
+        moments.append(check["at"])
+    for kind, feed_type in ((Kind.CANCEL, CANCEL_FEED), (Kind.REFUND, REFUND_FEED)):
+        pending = OutboundUpdate.objects.filter(
+            store_id=store_id, kind=kind, state=State.PENDING, store__read_only_mode=False
+        ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        newest = pending.aggregate(at=Max("created_at"))["at"]
+        if newest is None:
+            continue
+        last = AmazonFeed.objects.filter(store_id=store_id, feed_type=feed_type).aggregate(at=Max("submitted_at"))
+        window = last["at"] + timedelta(seconds=feed_window_seconds()) if last["at"] else now
+        moments.append(max(window, newest + timedelta(seconds=feed_gather_seconds())))
+    return max(min(moments), now) if moments else None
+
+
+def follow_up_store_feeds(*, store: AmazonStore | int, now: datetime | None = None) -> float | None:
+    """Queue the store's next feed step for when it is due (a countdown, deduplicated through the cache), instead
+    of a worker sleeping or the minute's sweep finding it late. Returns the countdown, or None when nothing waits
+    (or within FOLLOW_UP_HORIZON, the sweep's job) or a follow-up is already queued."""
+    from .tasks import process_amazon_store_feeds
+
+    now = now or timezone.now()
+    store_id = store.pk if isinstance(store, AmazonStore) else store
+    when = next_feed_work_at(store=store_id, now=now)
+    if when is None:
+        return None
+    countdown = max((when - now).total_seconds(), 0.5)
+    if countdown > FOLLOW_UP_HORIZON:
+        return None
+    if not cache.add(f"amazon-feed-follow-up:{store_id}", 1, timeout=max(countdown - 0.25, 0.25)):
+        return None
+    try:
+        process_amazon_store_feeds.apply_async((store_id,), countdown=countdown)
+    except Exception:  # the broker is down: the sweep takes it further
+        logger.warning("could not queue the feed follow-up of store %s", store_id, exc_info=True)
+        return None
+    return countdown
+
+
+def follow_up_update(*, update_id: int) -> None:
+    """After delivering a cancel or refund (into a feed, or waiting to be), its store's next feed step."""
+    update = OutboundUpdate.objects.filter(pk=update_id).values("kind", "store_id").first()
+    if update and update["kind"] in (Kind.CANCEL, Kind.REFUND):
+        follow_up_store_feeds(store=update["store_id"])
 
 
 def deliver_update(*, update_id: int, client: SpApiClient | None = None, now: datetime | None = None) -> DeliveryResult:

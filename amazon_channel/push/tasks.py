@@ -8,17 +8,23 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from ..models import OutboundUpdate
 from . import scheduling
 
 
 @shared_task(name="amazon_channel.push.deliver_outbound_update", acks_late=True, ignore_result=True)
 def deliver_outbound_update(update_id: int) -> str:
-    return scheduling.deliver_update(update_id=update_id).state
+    result = scheduling.deliver_update(update_id=update_id)
+    if result.state != OutboundUpdate.State.ACCEPTED:
+        scheduling.follow_up_update(update_id=update_id)
+    return result.state
 
 
 @shared_task(name="amazon_channel.push.process_store_feeds", acks_late=True, ignore_result=True)
 def process_amazon_store_feeds(store_id: int) -> int:
-    return len(scheduling.process_store_feeds(store=store_id))
+    feeds = scheduling.process_store_feeds(store=store_id)
+    scheduling.follow_up_store_feeds(store=store_id)
+    return len(feeds)
 
 
 @shared_task(name="amazon_channel.push.sweep_outbox", acks_late=True, ignore_result=True)

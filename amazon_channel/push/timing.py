@@ -21,6 +21,29 @@ def feed_poll_seconds() -> int:
     return int(getattr(settings, "AMAZON_FEED_POLL_SECONDS", 30))
 
 
+def feed_gather_seconds() -> float:
+    """A feed is assembled once no new cancel / refund of its store and type has come for this long: 500 credit
+    memos written one after another go out in one feed, not the first alone and the rest a createFeed window later."""
+    return float(getattr(settings, "AMAZON_FEED_GATHER_SECONDS", 5))
+
+
+# getFeed after createFeed: Amazon queues and processes a feed in seconds to minutes, so the first polls come soon
+# and then less often; never more often than every AMAZON_FEED_POLL_SECONDS once past these.
+FEED_POLL_STEPS = (5, 5, 10, 20)
+
+
+def next_feed_poll(*, submitted_age: float) -> float:
+    """Seconds from now to the next getFeed of a feed created `submitted_age` seconds ago: at 5, 10, 20 and 40 s,
+    then every AMAZON_FEED_POLL_SECONDS (each step at most that long). getFeed's quota (2/s) is far above this."""
+    cap = feed_poll_seconds()
+    mark = 0.0
+    for step in FEED_POLL_STEPS:
+        mark += min(step, cap)
+        if mark > submitted_age:
+            return mark - submitted_age
+    return cap
+
+
 def max_feed_messages() -> int:
     return int(getattr(settings, "AMAZON_FEED_MAX_MESSAGES", 5000))
 

@@ -212,6 +212,16 @@ class SpApiClient:
             self._sleep(turn.wait)
         return turn
 
+    def quota_wait(self, operation: str) -> float:
+        """Seconds until a call of `operation` would get its turn, without taking one: a scheduler that has other
+        work ends a turn instead of sleeping on the quota. A limiter without `peek` (a test's own) says now."""
+        peek = getattr(self._limiter, "peek", None)
+        if peek is None:
+            return 0.0
+        rate, burst = self._rates.plan(self.config.seller_id, operation)
+        key = f"{self.config.seller_id}:{operation}"
+        return float(peek(key, rate, burst, reserve=self.config.rate_limit_reserve))
+
     def _account(self, operation: str, turn: Turn, response: requests.Response | None) -> None:
         """Tell the bucket how the exchange went, at the rate Amazon's answer gave (the plan's before the first)."""
         if response is not None:

@@ -54,6 +54,9 @@ class RateLimiter(Protocol):
     def drain(self, key: str, rate: float, burst: int, *, retry_after: float | None = None) -> None:
         """Amazon said 429: its bucket is empty (until `retry_after` seconds from now, when it said so)."""
 
+    def peek(self, key: str, rate: float, burst: int, *, reserve: float = 0.0) -> float:
+        """How long a token taken now would wait (what `acquire` would return), without taking it."""
+
 
 def _wait(tokens: float, reserve: float, rate: float) -> float:
     return (reserve - tokens) / rate if tokens < reserve else 0.0
@@ -112,8 +115,14 @@ class InProcessRateLimiter:
             tokens, granted = self._refilled(key, rate, burst, now)
             self._buckets[key] = (_drained(tokens, rate, retry_after), now, granted)
 
+    def peek(self, key: str, rate: float, burst: int, *, reserve: float = 0.0) -> float:
+        with self._lock:
+            tokens, _ = self._refilled(key, rate, burst, self._clock())
+        return _wait(tokens - 1.0, reserve, rate)
 
-# KEYS[1] bucket; ARGV: mode ("acquire" | "settle" | "drain"), rate, burst, now ("" = Redis server time, so workers
+
+# KEYS[1] bucket; ARGV: mode ("acquire" | "settle" | "drain" | "peek": the wait acquire would give, nothing written),
+# rate, burst, now ("" = Redis server time, so workers
 # on several machines share one clock), then acquire: reserve; settle: the token's number; drain: Retry-After ("" =
 # none). The same arithmetic as InProcessRateLimiter, in the same order. Returns {wait, granted}; the wait is a
 # string (Redis would truncate a Lua float to an integer) and every float is stored with all 17 digits.
@@ -132,7 +141,7 @@ local tokens = tonumber(state[1])
 local at = tonumber(state[2])
 local granted = tonumber(state[3]) or 0
 if tokens == nil or at == nil then
-  if mode == 'settle' then
+  if mode == 'settle' or mode == 'peek' then
     return {'0', 0}
   end
   tokens = burst
@@ -143,6 +152,11 @@ local elapsed = now - at
 if elapsed < 0 then elapsed = 0 end
 tokens = math.min(burst, tokens + elapsed * rate)
 local wait = 0
+if mode == 'peek' then
+  tokens = tokens - 1
+  if tokens < extra then wait = (extra - tokens) / rate end
+  return {string.format('%.17g', wait), granted}
+end
 if mode == 'acquire' then
   tokens = tokens - 1
   granted = granted + 1
@@ -202,6 +216,13 @@ class RedisRateLimiter:
             logger.warning("Redis rate limiter unavailable (%s); using the in-process one", exc)
             self._fallback.drain(key, rate, burst, retry_after=retry_after)
 
+    def peek(self, key: str, rate: float, burst: int, *, reserve: float = 0.0) -> float:
+        try:
+            return self._run(key, "peek", rate, burst, reserve).wait
+        except Exception as exc:
+            logger.warning("Redis rate limiter unavailable (%s); using the in-process one", exc)
+            return self._fallback.peek(key, rate, burst, reserve=reserve)
+
 
 class NoPacing:
     """Never waits: for a sandbox with its quotas off (tests of other things, throughput benchmarks)."""
@@ -214,6 +235,9 @@ class NoPacing:
 
     def drain(self, key: str, rate: float, burst: int, *, retry_after: float | None = None) -> None:
         pass
+
+    def peek(self, key: str, rate: float, burst: int, *, reserve: float = 0.0) -> float:
+        return 0.0
 
 
 _shared_lock = threading.Lock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -12,12 +12,22 @@ PAGE_SIZE = 100
 
 
 def search_pages(
-    client: SpApiClient, *, after: datetime, marketplace_id: str, page_token: str | None
+    client: SpApiClient,
+    *,
+    after: datetime,
+    marketplace_id: str,
+    page_token: str | None,
+    keep_going: Callable[[int], bool] | None = None,
 ) -> Iterator[types.OrdersPage]:
     """searchOrders pages in order. While a page is being written, the next one is already being fetched in a
     background thread (Amazon's answer and the database's work overlap); only HTTP happens in that thread: its
     failed exchanges are reported to the communication log from this thread, and a page is used only once every
-    page before it is committed. A client that can't defer its error reports (a test fake) is called in turn."""
+    page before it is committed. A client that can't defer its error reports (a test fake) is called in turn.
+
+    `keep_going(pages fetched)` is asked before each next page is fetched: False ends the pages there (the last one
+    yielded still has its `next_token`, which the caller saved), so a turn of the fair scheduler stops without
+    waiting on the quota."""
+    more = keep_going or (lambda fetched: True)
 
     def fetch(token: str | None):
         return client.search_orders(
@@ -27,11 +37,13 @@ def search_pages(
             pagination_token=token,
         )
 
+    fetched = 0
     if not hasattr(client, "errors_deferred"):
         while True:
             page = fetch(page_token)
+            fetched += 1
             yield page
-            if not page.next_token:
+            if not page.next_token or not more(fetched):
                 return
             page_token = page.next_token
 
@@ -49,8 +61,10 @@ def search_pages(
             client.report_errors(notes)
             if exc is not None:
                 raise exc
-            if page.next_token:
+            fetched += 1
+            going_on = bool(page.next_token) and more(fetched)
+            if going_on:
                 upcoming = pool.submit(fetch_in_background, page.next_token)
             yield page
-            if not page.next_token:
+            if not going_on:
                 return

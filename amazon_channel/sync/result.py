@@ -34,6 +34,10 @@ class ImportResult:
     failed: dict[str, str] = field(default_factory=dict)  # Amazon order number -> why
     error: str = ""
     cursor: datetime | None = None
+    # A turn (sync.fair) that stopped with pages left: the next turn resumes on the saved page token, at the earliest
+    # `resume_in` seconds from now (when the searchOrders quota gives the next page).
+    more: bool = False
+    resume_in: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -57,6 +61,8 @@ class ImportResult:
         }
         if self.error:
             text = _("Stopped: %(error)s") % {"error": self.error} + " " + text
+        elif self.more:
+            text += " " + _("More orders to read: the next turn continues from here.")
         return text
 
 

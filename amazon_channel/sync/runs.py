@@ -14,7 +14,9 @@ How one run goes:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -69,6 +71,22 @@ def release_import_lease(*, store: AmazonStore, token: str) -> None:
     IMPORT_LEASE.release(store.pk, token)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """How much one turn of the fair scheduler may read (sync.fair)."""
+
+    pages: int
+    max_wait: float  # seconds a page may wait for the quota before the turn ends instead
+
+    @staticmethod
+    def quota_wait(client) -> float:
+        wait = getattr(client, "quota_wait", None)  # a test's fake client has no quota
+        return float(wait("searchOrders")) if wait is not None else 0.0
+
+    def keep_going(self, client, fetched: int) -> bool:
+        return fetched < self.pages and self.quota_wait(client) <= self.max_wait
+
+
 def import_orders(
     *,
     store: AmazonStore,
@@ -76,8 +94,13 @@ def import_orders(
     since: datetime | None = None,
     progress: ProgressCallback | None = None,
     client: SpApiClient | None = None,
+    turn: Turn | None = None,
 ) -> ImportResult:
-    """Import what changed at Amazon since the store's Last Order Sync (or since `since`, for a backfill)."""
+    """Import what changed at Amazon since the store's Last Order Sync (or since `since`, for a backfill).
+
+    With a `turn` (the fair scheduler's), at most `turn.pages` pages are read, and reading stops early rather than
+    wait more than `turn.max_wait` seconds on the searchOrders quota; `result.more` then says pages are left (the
+    next run resumes on the saved token) and `result.resume_in` when the quota gives the next one."""
     result = ImportResult(store_id=store.pk)
     token = acquire_import_lease(store=store)
     if token is None:
@@ -87,7 +110,14 @@ def import_orders(
         client = client or clients.client_for_store(store)
         _refetch_unreadable(store=store, client=client, actor=actor, result=result, lease=token)
         _import_window(
-            store=store, client=client, actor=actor, since=since, result=result, progress=progress, lease=token
+            store=store,
+            client=client,
+            actor=actor,
+            since=since,
+            result=result,
+            progress=progress,
+            lease=token,
+            turn=turn,
         )
         _retry_failed(store=store, actor=actor, result=result)
     except LeaseLost:
@@ -115,6 +145,7 @@ def _import_window(
     result: ImportResult,
     progress: ProgressCallback | None,
     lease: str,
+    turn: Turn | None = None,
 ) -> None:
     store.refresh_from_db()
     now = timezone.now()
@@ -140,7 +171,19 @@ def _import_window(
         )
     # Amazon's default window end, should a response not say which it used.
     fallback_end = now - timedelta(minutes=2)
-    for page in search_pages(client, after=after, marketplace_id=store.marketplace_id, page_token=page_token):
+    keep_going = None
+    if turn is not None:
+        if turn.quota_wait(client) > turn.max_wait:
+            # Nothing to read before the quota refills: give the worker back, the next turn starts here.
+            result.more, result.resume_in = True, turn.quota_wait(client)
+            return
+        keep_going = partial(turn.keep_going, client)
+    last_page = None
+    pages = search_pages(
+        client, after=after, marketplace_id=store.marketplace_id, page_token=page_token, keep_going=keep_going
+    )
+    for page in pages:
+        last_page = page
         window_end = window_end or page.last_updated_before
         with transaction.atomic():
             _commit_without_waiting_for_disk()
@@ -156,6 +199,11 @@ def _import_window(
         result.pages += 1
         if progress is not None:
             progress(result)
+    if last_page is not None and last_page.next_token:
+        # The turn ended with pages left; their token is saved with the last page, the cursor stays.
+        result.more = True
+        result.resume_in = turn.quota_wait(client) if turn is not None else 0.0
+        return
     cursor = window_end or fallback_end
     with transaction.atomic():
         _renew_lease(store.pk, lease)

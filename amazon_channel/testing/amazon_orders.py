@@ -15,8 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from amazon_channel import sync
+from amazon_channel.core import client as clients
 from amazon_channel.models import AmazonOrder, AmazonOrderStatus, AmazonStore, OutboundUpdate
 from amazon_channel.spapi import SpApiClient, types
+from amazon_channel.spapi.ratelimit import NoPacing
 from orders.models import CreditMemo, Order, OrderComment, Shipment
 from orders.services import TrackInput, create_orders, refund_order, ship_order
 from orders.tests.factories import ProductFactory
@@ -210,7 +212,11 @@ def make_amazon_order(
 
 
 def import_from_sandbox(*, store: AmazonStore, order_id: str, client: SpApiClient | None = None) -> AmazonOrder:
-    """One sandbox order imported over HTTP (getOrder), as *Recover order* imports it."""
+    """One sandbox order imported over HTTP (getOrder), as *Recover order* imports it. A test's set-up: without a
+    client of its own it is not paced (the sandbox's quotas are off unless a test turns them on, and getOrder's
+    0.5/s would make a few hundred orders of set-up take minutes, the bucket shared with every other test)."""
+    if client is None:
+        client = clients.client_for_store(store, rate_limiter=NoPacing())
     return sync.recover_order(store=store, amazon_order_id=order_id, actor=None, client=client)
 
 

@@ -307,3 +307,22 @@ def test_command_line_serves_a_seeded_sandbox(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.mark.sandbox(rate_limits=True)
+def test_each_seller_has_its_own_orders_and_quota(amazon: Amazon, sandbox):
+    other = Amazon(sandbox)
+    other.access_token = other.login(refresh_token="Atzr|sandbox-refresh-token.A9OTHERSELLER").json()["access_token"]
+    assert other.login(refresh_token="Atzr|sandbox-refresh-token.lower").status_code == 400  # not a seller id
+    mine = sandbox.control.add_orders(2, marketplace_id=US, created_seconds_ago=3600)
+    theirs = sandbox.control.add_orders(3, marketplace_id=US, created_seconds_ago=3600, seller_id="A9OTHERSELLER")
+
+    def found(caller: Amazon) -> set[str]:
+        return {o["orderId"] for o in caller.search(lastUpdatedAfter=ago(hours=2)).json()["orders"]}
+
+    assert found(amazon) == set(mine) and found(other) == set(theirs)
+    assert other.get(f"{ORDERS}/{mine[0]}").status_code == 404
+    assert amazon.get(f"{ORDERS}/{theirs[0]}").status_code == 404
+    # The default seller spends its searchOrders burst; the other seller's bucket is untouched.
+    assert statuses([amazon.search(lastUpdatedAfter=ago(hours=1)) for _ in range(20)]) == [200] * 19 + [429]
+    assert other.search(lastUpdatedAfter=ago(hours=1)).status_code == 200

@@ -417,3 +417,38 @@ def test_build_rate_limiter_uses_redis_when_configured(settings, redis_db5):
     assert isinstance(limiter, RedisRateLimiter)
     assert limiter.acquire(prefix + "op", 1.0, 1).wait == 0
     assert limiter.acquire(prefix + "op", 1.0, 1).wait > 0.9
+
+
+def peek_story(limiter, clock: Clock, key: str) -> list:
+    """What `peek` says along a bucket's life, and that it never takes a token."""
+    answers: list = [limiter.peek(key, 0.5, 3, reserve=0.05)]  # an unknown bucket is full
+    for _ in range(3):
+        answers.append(limiter.acquire(key, 0.5, 3, reserve=0.05).wait)
+    answers += [limiter.peek(key, 0.5, 3, reserve=0.05) for _ in range(3)]  # asking again changes nothing
+    clock.now += 1.5
+    answers.append(limiter.peek(key, 0.5, 3, reserve=0.05))
+    answers.append(limiter.acquire(key, 0.5, 3, reserve=0.05).wait)  # the wait peek announced
+    return answers
+
+
+def test_peek_tells_the_wait_a_token_would_have_without_taking_it():
+    clock = Clock()
+    answers = peek_story(InProcessRateLimiter(clock=clock), clock, "S:op")
+
+    assert answers[:4] == [0.0, 0.0, 0.0, pytest.approx(0.1)]  # the third token leaves less than the reserve
+    assert answers[4] == answers[5] == answers[6] == pytest.approx(2.1)  # 1.05 tokens short at 0.5 a second
+    assert answers[7] == answers[8] == pytest.approx(0.6)
+
+
+@pytest.mark.redis
+def test_redis_peek_gives_exactly_the_in_process_answers(redis_db5):
+    _url, client, prefix = redis_db5
+    in_process_clock, redis_clock = Clock(), Clock()
+
+    expected = peek_story(InProcessRateLimiter(clock=in_process_clock), in_process_clock, "S:op")
+    got = peek_story(RedisRateLimiter(client, clock=redis_clock), redis_clock, prefix + "op")
+
+    assert got == expected
+    assert not client.exists(RedisRateLimiter.prefix + prefix + "never")
+    assert RedisRateLimiter(client, clock=redis_clock).peek(prefix + "never", 0.5, 3) == 0.0
+    assert not client.exists(RedisRateLimiter.prefix + prefix + "never")  # a peek writes nothing

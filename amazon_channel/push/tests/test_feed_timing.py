@@ -1,0 +1,95 @@
+"""When feeds move: gathered until the store is quiet, polled soon after createFeed then less often, the next step
+queued as a countdown, and a refund held back until its order's shipment reached Amazon (Amazon's 18090)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from amazon_channel.models import AmazonFeed, OutboundUpdate
+from amazon_channel.push import scheduling, tasks
+from amazon_channel.push.timing import next_feed_poll
+from amazon_channel.testing.amazon_orders import Line, make_amazon_order, refund, ship, update_for
+
+pytestmark = pytest.mark.django_db
+State = OutboundUpdate.State
+
+
+def refunds_for(store, count: int) -> list[OutboundUpdate]:
+    updates = []
+    for _ in range(count):
+        amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 2, Decimal("10.00"))])
+        updates.append(update_for(refund(order=amazon_order.commerce_order, quantities={"MUG-1": 1})))
+    return updates
+
+
+def test_refunds_written_one_after_another_gather_into_one_feed_once_the_store_is_quiet(amazon, store, settings):
+    settings.AMAZON_FEED_GATHER_SECONDS = 5
+    first = refunds_for(store, 3)
+    now = timezone.now()
+
+    assert scheduling.process_store_feeds(store=store, client=amazon, now=now) == []  # more may be coming
+    later = refunds_for(store, 2)
+    newest = OutboundUpdate.objects.order_by("-created_at").first().created_at
+    assert scheduling.next_feed_work_at(store=store, now=now) == newest + timedelta(seconds=5)
+
+    [feed] = scheduling.process_store_feeds(store=store, client=amazon, now=newest + timedelta(seconds=5.1))
+
+    assert amazon.count("createFeed") == 1
+    assert amazon.message_ids(feed.feed_id) == [u.pk for u in first + later]
+
+
+def test_get_feed_comes_soon_after_create_feed_then_less_often(amazon, store, settings):
+    assert [next_feed_poll(submitted_age=age) for age in (0, 5, 10, 20, 40, 300)] == [5, 5, 10, 20, 30, 30]
+    assert next_feed_poll(submitted_age=7.5) == 2.5
+    settings.AMAZON_FEED_POLL_SECONDS = 1  # the demo and the fault tests poll faster: every step at most that
+    assert [next_feed_poll(submitted_age=age) for age in (0, 1, 2.5, 9)] == [1, 1, 0.5, 1]
+    settings.AMAZON_FEED_POLL_SECONDS = 30
+    refunds_for(store, 1)
+    now = timezone.now()
+
+    [feed] = scheduling.process_store_feeds(store=store, client=amazon, now=now)
+
+    assert feed.processing_status == "IN_QUEUE" and feed.next_check_at == now + timedelta(seconds=5)
+    [feed] = scheduling.process_store_feeds(store=store, client=amazon, now=now + timedelta(seconds=12))
+    assert feed.next_check_at == now + timedelta(seconds=20)
+
+
+def test_the_next_feed_step_is_queued_once_as_a_countdown(amazon, store, monkeypatch):
+    cache.clear()
+    queued = []
+    monkeypatch.setattr(
+        tasks.process_amazon_store_feeds, "apply_async", lambda args, countdown: queued.append((args, countdown))
+    )
+    refunds_for(store, 1)
+    now = timezone.now()
+    scheduling.process_store_feeds(store=store, client=amazon, now=now)
+
+    first = scheduling.follow_up_store_feeds(store=store, now=now)
+    again = scheduling.follow_up_store_feeds(store=store, now=now)
+
+    assert first == 5 and again is None
+    assert queued == [((store.pk,), 5)]
+    AmazonFeed.objects.update(finished_at=now)
+    assert scheduling.next_feed_work_at(store=store, now=now) is None  # nothing waits: nothing queued
+
+
+def test_a_refund_waits_until_amazon_has_its_orders_shipment(amazon, store):
+    amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 2, Decimal("10.00"))])
+    order = amazon_order.commerce_order
+    shipment = update_for(ship(order=order, tracks=[("ups", "UPS", "1Z0001")]))
+    memo = update_for(refund(order=order, quantities={"MUG-1": 1}))
+    now = timezone.now()
+
+    assert scheduling.process_store_feeds(store=store, client=amazon, now=now) == []
+    memo.refresh_from_db()
+    assert memo.state == State.PENDING and amazon.count("createFeed") == 0
+
+    assert scheduling.deliver_update(update_id=shipment.pk, client=amazon, now=now).state == State.ACCEPTED
+    [feed] = scheduling.process_store_feeds(store=store, client=amazon, now=now)
+
+    assert amazon.message_ids(feed.feed_id) == [memo.pk]
