@@ -17,8 +17,12 @@ urlpatterns = [
     path("orders/<int:order_id>/comment/", views.order_comment, name="order_comment"),
     path("invoices/", views.invoice_grid, name="invoice_grid"),
     path("invoices/<int:invoice_id>/", views.invoice_view, name="invoice_view"),
+    path("invoices/<int:invoice_id>/print/", views.invoice_print, name="invoice_print"),
     path("shipments/", views.shipment_grid, name="shipment_grid"),
     path("shipments/<int:shipment_id>/", views.shipment_view, name="shipment_view"),
+    path("shipments/<int:shipment_id>/print/", views.shipment_print, name="shipment_print"),
     path("credit-memos/", views.creditmemo_grid, name="creditmemo_grid"),
     path("credit-memos/<int:credit_memo_id>/", views.creditmemo_view, name="creditmemo_view"),
+    path("credit-memos/<int:credit_memo_id>/print/", views.creditmemo_print, name="creditmemo_print"),
+    path("documents/<str:kind>/print/", views.documents_print, name="documents_print"),
 ]
