@@ -55,7 +55,6 @@ def invoice_grid(request: HttpRequest) -> HttpResponse:
         selectors.invoice_grid_rows(),
         template="orders/invoice_grid.html",
         extra={"print_kind": documents.INVOICE, "print_label": _("Print Invoices")},
-        extra={"print_kind": documents.INVOICE, "print_label": _("Print Invoices")},
         title=_("Invoices"),
         csv_name="invoices.csv",
     )
@@ -69,7 +68,6 @@ def shipment_grid(request: HttpRequest) -> HttpResponse:
         selectors.shipment_grid_rows(),
         template="orders/shipment_grid.html",
         extra={"print_kind": documents.PACKING_SLIP, "print_label": _("Print Packing Slips")},
-        extra={"print_kind": documents.PACKING_SLIP, "print_label": _("Print Packing Slips")},
         title=_("Shipments"),
         csv_name="shipments.csv",
     )
@@ -82,7 +80,6 @@ def creditmemo_grid(request: HttpRequest) -> HttpResponse:
         CreditMemoGrid,
         selectors.creditmemo_grid_rows(),
         template="orders/creditmemo_grid.html",
-        extra={"print_kind": documents.CREDIT_MEMO, "print_label": _("Print Credit Memos")},
         extra={"print_kind": documents.CREDIT_MEMO, "print_label": _("Print Credit Memos")},
         title=_("Credit Memos"),
         csv_name="credit-memos.csv",
