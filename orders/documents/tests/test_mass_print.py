@@ -106,9 +106,10 @@ def test_the_invoice_email_carries_the_invoice_pdf_when_the_store_says_so(ops, d
         invoice_order(order=plain, actor=ops, notify_customer=True)
     assert mail.outbox[-1].attachments == []
 
-    order = make_order(items=[("A", 1, "10.00")], store=StoreFactory(attach_invoice_pdf=True))
+    order = make_order(items=[("A", 1, "10.00")], store=StoreFactory(code="pdf-mail", attach_invoice_pdf=True))
     with django_capture_on_commit_callbacks(execute=True):
         invoice = invoice_order(order=order, actor=ops, notify_customer=True)
+    assert len(mail.outbox) == 2, [m.subject for m in mail.outbox]
     ((name, data, mimetype),) = mail.outbox[-1].attachments
     assert (name, mimetype) == (f"invoice-{invoice.increment_id}.pdf", "application/pdf")
     assert invoice.increment_id in PdfReader(io.BytesIO(data)).pages[0].extract_text()
