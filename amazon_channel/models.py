@@ -54,6 +54,8 @@ class AmazonStore(models.Model):
     refresh_token = EncryptedTextField(_("refresh token"), blank=True)
 
     import_orders = models.BooleanField(_("Import Amazon Orders"), default=True)
+    # Only EU and UK marketplaces take VAT invoices (push.vat_invoices.VAT_MARKETPLACES); elsewhere it does nothing.
+    upload_vat_invoices = models.BooleanField(_("Upload VAT Invoices to Amazon"), default=True)
     commerce_store = models.ForeignKey(
         Store, verbose_name=_("Import Amazon Orders Into Store"), on_delete=models.PROTECT, related_name="+"
     )
@@ -272,6 +274,7 @@ class OutboundUpdate(models.Model):
         SHIPMENT = "shipment", _("Shipment")
         CANCEL = "cancel", _("Cancellation")
         REFUND = "refund", _("Refund")
+        VAT_INVOICE = "vat_invoice", _("VAT invoice")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -24,6 +24,7 @@ from .outcome import DeliveryResult, read_only_message
 from .recording import build_shipment_payload
 from .shipments import deliver_shipment, due_filter
 from .timing import sweep_limit
+from .vat_invoices import assemble_vat_feeds
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def stores_with_feed_work(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     pending = OutboundUpdate.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        kind__in=[Kind.CANCEL, Kind.REFUND],
+        kind__in=[Kind.CANCEL, Kind.REFUND, Kind.VAT_INVOICE],
         state=State.PENDING,
         store__read_only_mode=False,
     ).values_list("store_id", flat=True)
@@ -67,6 +68,7 @@ def process_store_feeds(
         store = AmazonStore.objects.get(pk=store)
     for feed_type in (CANCEL_FEED, REFUND_FEED):
         assemble_feed(store=store, feed_type=feed_type, now=now)
+    assemble_vat_feeds(store=store, now=now)
     open_feeds = list(
         AmazonFeed.objects.filter(store=store, finished_at__isnull=True)
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))

@@ -16,7 +16,7 @@ from orders.documents import CREDIT_MEMO, INVOICE, PACKING_SLIP, document_pdf
 from orders.documents.barcode import code128_modules, decode_modules
 from orders.models import OrderItem
 from orders.services import TrackInput, invoice_order, refund_order, ship_order
-from orders.tests.factories import StoreFactory, make_address, make_order, staff_user
+from orders.tests.factories import StoreFactory, make_order, staff_user
 
 pytestmark = pytest.mark.django_db
 

@@ -40,9 +40,7 @@ def test_print_all_prints_each_orders_documents_in_order(client, ops):
     second = make_order(items=[("B", 1, "5.00")])
     inv2 = invoice_order(order=second, actor=ops)
 
-    response = client.post(
-        reverse("orders:order_mass_action"), {"action": "print_all", "ids": [first.pk, second.pk]}
-    )
+    response = client.post(reverse("orders:order_mass_action"), {"action": "print_all", "ids": [first.pk, second.pk]})
 
     texts = pages(response)
     assert response["Content-Disposition"].startswith('attachment; filename="documents.pdf"')
@@ -74,8 +72,10 @@ def test_document_grids_print_the_checked_rows(client, ops):
     ):
         html = client.get(reverse(grid)).content.decode()
         url = reverse("orders:documents_print", args=[kind])
-        assert f'action="{url}"' in html and 'data-row-select' in html
-        (text,) = pages(client.post(url, {"ids": [str({"invoice": invoice, "packing_slip": shipment}.get(kind, memo).pk)]}))
+        assert f'action="{url}"' in html and "data-row-select" in html
+        (text,) = pages(
+            client.post(url, {"ids": [str({"invoice": invoice, "packing_slip": shipment}.get(kind, memo).pk)]})
+        )
         assert number in text
 
 
