@@ -287,7 +287,7 @@ def _stream_documents(request: HttpRequest, selection, *, filename: str, back: s
     if not len(selection):
         messages.warning(request, _("There are no printable documents for the selected items."))
         return redirect(back)
-    spool = tempfile.TemporaryFile()
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse once streamed
     try:
         documents.write_documents(selection, spool)
     except documents.TooManyDocuments as refusal:

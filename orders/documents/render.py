@@ -5,6 +5,7 @@ font, fonts subset and embedded, so names in Chinese, Japanese, Turkish or Dutch
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterable
 from typing import BinaryIO
 
@@ -15,6 +16,7 @@ from .barcode import code128_modules
 from .content import Document
 from .fonts import font_paths
 
+logger = logging.getLogger(__name__)
 MARGIN = 15
 WIDTH = 210 - 2 * MARGIN
 LINE = 5
@@ -73,7 +75,7 @@ class DocumentPdf(FPDF):
             try:
                 self.image(io.BytesIO(doc.store.logo), x=MARGIN, y=top, h=18)
             except Exception:  # a logo that is no image never stops the document
-                pass
+                logger.warning("the logo of store %s is not an image; printed without it", doc.store.name)
         self.set_xy(MARGIN + WIDTH / 2, top)
         self.set_font("doc", "B", 11)
         self.multi_cell(WIDTH / 2, LINE, doc.store.name, align="R", new_x="LEFT", new_y="NEXT")

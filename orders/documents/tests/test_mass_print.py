@@ -64,7 +64,7 @@ def test_each_print_action_prints_its_kind_only(client, ops):
 
 
 def test_document_grids_print_the_checked_rows(client, ops):
-    order, invoice, shipment, memo = with_documents(ops)
+    _order, invoice, shipment, memo = with_documents(ops)
     for kind, grid, number in (
         ("invoice", "orders:invoice_grid", invoice.increment_id),
         ("packing_slip", "orders:shipment_grid", shipment.increment_id),
