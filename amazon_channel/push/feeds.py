@@ -200,7 +200,7 @@ def advance_feed(
                     feed_type=feed.feed_type,
                     input_feed_document_id=feed.feed_document_id,
                     marketplace_ids=[feed.store.marketplace_id],
-                    feed_options=options,
+                    **({"feed_options": options} if options else {}),  # only UPLOAD_VAT_INVOICE has options
                 )
             except Exception as exc:
                 if isinstance(exc, errors.ThrottledError | errors.ServerError | errors.AuthError):
