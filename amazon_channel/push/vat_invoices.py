@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from datetime import timedelta
+
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from orders import documents
@@ -39,6 +42,9 @@ VAT_MARKETPLACES = frozenset(
         "A28R8C7NBKEWEA",
     }
 )
+# Invoices written by the import (offline, as the order is placed) are picked up by the sweep within this many days;
+# turning the setting on doesn't send a store's whole history.
+VAT_CATCH_UP_DAYS = 7
 # Feeds started per store and run: createFeed's burst (the client's rate limiter paces beyond it).
 VAT_FEEDS_PER_RUN = 15
 
@@ -90,6 +96,36 @@ def record_vat_credit_note_update(*, credit_memo: CreditMemo | int, actor_id: in
     if not isinstance(credit_memo, CreditMemo):
         credit_memo = CreditMemo.objects.select_related("order").get(pk=credit_memo)
     return _record(document=credit_memo, kind=CREDIT_NOTE, actor_id=actor_id)
+
+
+def vat_stores() -> list[int]:
+    """The stores that upload VAT invoices (the sweep looks at these for invoices the import wrote)."""
+    return list(
+        AmazonStore.objects.filter(
+            upload_vat_invoices=True, marketplace_id__in=VAT_MARKETPLACES, read_only_mode=False
+        ).values_list("pk", flat=True)
+    )
+
+
+def record_missing_vat_invoices(*, store: AmazonStore, now: datetime | None = None) -> int:
+    """Queue the invoices of the store's Amazon orders that have no VAT update yet: those the import created with
+    the order (the import places orders in bulk and announces no invoice; the channel's sync can't reach push)."""
+    if not uploads_vat_invoices(store):
+        return 0
+    since = (now or timezone.now()) - timedelta(days=VAT_CATCH_UP_DAYS)
+    missing = (
+        Invoice.objects.filter(order__amazon_order__store=store, created_at__gte=since)
+        .annotate(vat_key=Concat(Value("vatinvoice:"), Cast("pk", CharField())))
+        .exclude(Exists(OutboundUpdate.objects.filter(idempotency_key=OuterRef("vat_key"))))
+        .select_related("order")
+        .order_by("pk")[:500]
+    )
+    count = 0
+    for invoice in missing:
+        with transaction.atomic():
+            if record_vat_invoice_update(invoice=invoice, actor_id=None) is not None:
+                count += 1
+    return count
 
 
 def assemble_vat_feeds(*, store: AmazonStore, now: datetime | None = None) -> list[AmazonFeed]:

@@ -49,8 +49,8 @@ def test_invoice_and_credit_note_upload_with_their_options_and_a_bad_pdf_is_retr
     )
     amazon_order = import_from_sandbox(store=store, order_id=order_id)
     order = amazon_order.commerce_order
-    invoice = order.invoices.get()
-    invoice_update = vat_invoices.record_vat_invoice_update(invoice=invoice, actor_id=None)
+    invoice = order.invoices.get()  # written by the import with the order: the sweep picks it up
+    assert store.pk in scheduling.stores_with_feed_work()
     sku = amazon_order.items.get().seller_sku
     memo = refund(order=order, quantities={sku: 1})
     credit_update = OutboundUpdate.objects.get(idempotency_key=f"vatcreditnote:{memo.pk}")
@@ -70,7 +70,7 @@ def test_invoice_and_credit_note_upload_with_their_options_and_a_bad_pdf_is_retr
     now = timezone.now()
     run_feeds(sandbox, store, client, now)
 
-    invoice_update.refresh_from_db()
+    invoice_update = OutboundUpdate.objects.get(idempotency_key=f"vatinvoice:{invoice.pk}")
     credit_update.refresh_from_db()
     assert invoice_update.state == State.ACCEPTED
     assert credit_update.state == State.FAILED
