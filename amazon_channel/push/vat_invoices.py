@@ -5,9 +5,7 @@ the feed steps of push.feeds (upload, createFeed, poll, report) like the order f
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
