@@ -55,7 +55,13 @@ class AmazonStore(models.Model):
 
     import_orders = models.BooleanField(_("Import Amazon Orders"), default=True)
     # Only EU and UK marketplaces take VAT invoices (push.vat_invoices.VAT_MARKETPLACES); elsewhere it does nothing.
-    upload_vat_invoices = models.BooleanField(_("Upload VAT Invoices to Amazon"), default=True)
+    upload_vat_invoices = models.BooleanField(
+        _("Upload VAT Invoices to Amazon"),
+        default=True,
+        help_text=_(
+            "EU and UK marketplaces: every invoice and credit memo of an Amazon order is sent to Amazon as its PDF."
+        ),
+    )
     commerce_store = models.ForeignKey(
         Store, verbose_name=_("Import Amazon Orders Into Store"), on_delete=models.PROTECT, related_name="+"
     )

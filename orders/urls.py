@@ -25,4 +25,6 @@ urlpatterns = [
     path("credit-memos/<int:credit_memo_id>/", views.creditmemo_view, name="creditmemo_view"),
     path("credit-memos/<int:credit_memo_id>/print/", views.creditmemo_print, name="creditmemo_print"),
     path("documents/<str:kind>/print/", views.documents_print, name="documents_print"),
+    path("stores/information/", views.store_information, name="store_information"),
+    path("stores/<int:store_id>/information/", views.store_information, name="store_information"),
 ]

@@ -19,9 +19,16 @@ from admin_ui.mass_actions import report_mass_action, run_mass_action
 from admin_ui.permissions import permission_required
 
 from . import documents, rules, selectors, services, view_blocks
-from .forms import CommentForm, CreditMemoForm, InvoiceForm, ShipmentForm, credit_memo_form_class
+from .forms import (
+    CommentForm,
+    CreditMemoForm,
+    InvoiceForm,
+    ShipmentForm,
+    StoreInformationForm,
+    credit_memo_form_class,
+)
 from .grids import CreditMemoGrid, InvoiceGrid, OrderGrid, ShipmentGrid
-from .models import CreditMemo, Invoice, Order, OrderItem, Shipment
+from .models import CreditMemo, Invoice, Order, OrderItem, Shipment, Store
 from .services import OrderActionRefused
 
 # --- grids --------------------------------------------------------------------------------------------------------
@@ -634,3 +641,42 @@ def order_mass_action(request: HttpRequest) -> HttpResponse:
     )
     report_mass_action(request, result, changed_text=changed_text, refused_text=refused_text)
     return redirect(back)
+
+
+# --- store information --------------------------------------------------------------------------------------------
+
+
+@permission_required("orders.change_store")
+def store_information(request: HttpRequest, store_id: int | None = None) -> HttpResponse:
+    stores = list(Store.objects.order_by("name").defer("logo"))
+    if not stores:
+        raise Http404
+    store = get_object_or_404(Store, pk=store_id) if store_id else Store.objects.get(pk=stores[0].pk)
+    form = StoreInformationForm(request.POST or None, request.FILES or None, instance=store)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        logo = (
+            data["logo_file"] if data.get("logo_file") else (None if data.get("remove_logo") else services.stores.KEEP)
+        )
+        try:
+            services.update_store_information(
+                store=store,
+                name=data["name"],
+                address=data["address"],
+                vat_number=data["vat_number"],
+                attach_invoice_pdf=data["attach_invoice_pdf"],
+                logo=logo,
+                actor=request.user,
+            )
+        except OrderActionRefused as refusal:
+            for field, errors in refusal.field_errors.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            messages.success(request, _("You saved the store information."))
+            return redirect("orders:store_information", store.pk)
+    return render(
+        request,
+        "orders/store_information.html",
+        {"form": form, "store": store, "stores": stores, "title": _("Store Information")},
+    )

@@ -17,6 +17,7 @@ from .content import Document
 from .fonts import font_paths
 
 logger = logging.getLogger(__name__)
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)  # it logs every glyph it keeps at INFO
 MARGIN = 15
 WIDTH = 210 - 2 * MARGIN
 LINE = 5

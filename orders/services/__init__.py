@@ -11,8 +11,10 @@ from .invoicing import invoice_order
 from .placing import NewAddress, NewItem, NewOrder, create_orders
 from .refunding import refund_order
 from .shipping import TrackInput, ship_order
+from .stores import update_store_information
 
 __all__ = [
+    "update_store_information",
     "BuyerInput",
     "NewAddress",
     "NewItem",

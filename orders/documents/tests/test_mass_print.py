@@ -113,3 +113,44 @@ def test_the_invoice_email_carries_the_invoice_pdf_when_the_store_says_so(ops, d
     ((name, data, mimetype),) = mail.outbox[-1].attachments
     assert (name, mimetype) == (f"invoice-{invoice.increment_id}.pdf", "application/pdf")
     assert invoice.increment_id in PdfReader(io.BytesIO(data)).pages[0].extract_text()
+
+
+def test_store_information_page_sets_what_the_documents_print(client, ops):
+    from django.contrib.auth.models import Permission
+    from PIL import Image
+
+    from orders.documents import INVOICE, document_pdf
+
+    ops.user_permissions.add(Permission.objects.get(codename="change_store"))
+    order = make_order(items=[("A", 1, "10.00")])
+    invoice = invoice_order(order=order, actor=ops)
+    url = reverse("orders:store_information", args=[order.store_id])
+    png = io.BytesIO()
+    Image.new("RGB", (30, 10), (0, 90, 200)).save(png, "PNG")
+    png.name = "logo.png"
+    png.seek(0)
+
+    response = client.post(
+        url,
+        {
+            "name": "Winkel Ĳsselstein",
+            "address": "Markt 1\n3401 Ĳsselstein",
+            "vat_number": "NL001234567B01",
+            "attach_invoice_pdf": "on",
+            "logo_file": png,
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    order.store.refresh_from_db()
+    assert order.store.attach_invoice_pdf
+    assert bytes(order.store.logo).startswith(b"\x89PNG")
+    text = PdfReader(io.BytesIO(document_pdf(INVOICE, invoice.pk))).pages[0].extract_text()
+    assert "Winkel Ĳsselstein" in text and "3401 Ĳsselstein" in text and "NL001234567B01" in text
+
+    bad = io.BytesIO(b"GIF89a not really")
+    bad.name = "logo.gif"
+    response = client.post(url, {"name": " ", "address": "", "vat_number": "", "logo_file": bad})
+    html = response.content.decode()
+    assert response.status_code == 200 and "The logo must be a PNG or JPEG image." in html
+    order.store.refresh_from_db()
+    assert order.store.name == "Winkel Ĳsselstein"  # nothing changed
