@@ -4,7 +4,6 @@ their refusals (`OrderActionRefused.field_errors`) are shown at the fields."""
 from __future__ import annotations
 
 import io
-
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -248,7 +247,7 @@ class StoreInformationForm(forms.ModelForm):
         if upload.size > LOGO_MAX_BYTES:
             raise forms.ValidationError(_("The logo is larger than 512 KB."))
         data = upload.read()
-        from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 - Pillow comes with fpdf2
+        from PIL import Image, UnidentifiedImageError
 
         try:
             with Image.open(io.BytesIO(data)) as image:

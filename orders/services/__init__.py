@@ -14,7 +14,6 @@ from .shipping import TrackInput, ship_order
 from .stores import update_store_information
 
 __all__ = [
-    "update_store_information",
     "BuyerInput",
     "NewAddress",
     "NewItem",
@@ -33,4 +32,5 @@ __all__ = [
     "send_order_email",
     "ship_order",
     "unhold_order",
+    "update_store_information",
 ]

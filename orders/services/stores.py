@@ -19,7 +19,7 @@ def update_store_information(
     address: str,
     vat_number: str,
     attach_invoice_pdf: bool,
-    logo: bytes | None | object = KEEP,
+    logo: bytes | object | None = KEEP,
     actor: AbstractBaseUser | None,
 ) -> Store:
     """Set the store's name, address, VAT number and invoice-email setting; `logo` bytes replace the logo, None
