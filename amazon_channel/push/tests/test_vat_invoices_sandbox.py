@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from amazon_channel.core import client as clients
 from amazon_channel.models import OutboundUpdate
-from amazon_channel.push import scheduling, vat_invoices
+from amazon_channel.push import blocks, scheduling, selectors, vat_invoices
 from amazon_channel.spapi.ratelimit import InProcessRateLimiter
 from amazon_channel.testing.amazon_orders import import_from_sandbox, refund
 from amazon_channel.testing.factories import AmazonStoreFactory
@@ -99,6 +99,11 @@ def test_invoice_and_credit_note_upload_with_their_options_and_a_bad_pdf_is_retr
     credit_update.refresh_from_db()
     assert credit_update.state == State.ACCEPTED
     assert len(sandbox.sandbox.vat_documents) == 2
+    # The order's Sent to Amazon lines name each document; the credit memo's own line stays its refund.
+    described = [blocks.describe_update(u) for u in selectors.updates_for_order(order=order)]
+    assert f"VAT invoice #{invoice.increment_id}" in described
+    assert f"VAT credit note #{memo.increment_id}" in described
+    assert selectors.update_for_document(credit_memo_id=memo.pk).kind == OutboundUpdate.Kind.REFUND
     comments = list(OrderComment.objects.filter(order=order).values_list("comment", flat=True))
     assert f"Sent to Amazon: VAT invoice #{invoice.increment_id} accepted." in comments
     assert f"Sent to Amazon: VAT credit note #{memo.increment_id} accepted." in comments
