@@ -237,6 +237,7 @@ class AmazonOrderItem(models.Model):
     shipping_price = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     shipping_tax = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     promotion_discount = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    gift_message = models.TextField(_("gift message"), blank=True, default="")
 
     class Meta:
         ordering = ["id"]

@@ -114,3 +114,21 @@ def test_a_us_store_or_a_store_that_turned_it_off_uploads_nothing(db):
     uk_off = AmazonStoreFactory(name="UK off", region="eu", marketplace_id=UK, upload_vat_invoices=False)
     uk_on = AmazonStoreFactory(name="UK on", region="eu", marketplace_id=UK)
     assert [vat_invoices.uploads_vat_invoices(s) for s in (us, uk_off, uk_on)] == [False, False, True]
+
+
+def test_the_buyers_gift_message_from_amazon_prints_on_the_packing_slip(sandbox, store):
+    from orders.documents import PACKING_SLIP, document_pdf
+    from orders.services import TrackInput, ship_order
+
+    [order_id] = sandbox.control.add_orders(
+        1, lifecycle=False, status="UNSHIPPED", fulfilled_by="MERCHANT", marketplace_id=UK, items=1, quantity=1
+    )
+    sandbox.sandbox.orders[order_id].items[0].gift_message = "Alles Gute zum Geburtstag, Jürgen!"
+    amazon_order = import_from_sandbox(store=store, order_id=order_id)
+    assert amazon_order.items.get().gift_message == "Alles Gute zum Geburtstag, Jürgen!"
+    shipment = ship_order(order=amazon_order.commerce_order, actor=None, tracks=[TrackInput("dhl", "DHL", "JD0001")])
+
+    text = PdfReader(io.BytesIO(document_pdf(PACKING_SLIP, shipment.pk))).pages[0].extract_text()
+
+    assert "Alles Gute zum Geburtstag, Jürgen!" in text
+    assert amazon_order.amazon_order_id in text
