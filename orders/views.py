@@ -262,13 +262,13 @@ PRINT_NAMES = {
 }
 
 
-def _print_one(kind: str, document_id: int, number_of) -> HttpResponse:
-    model = documents.printing.MODELS[kind]
+def _print_one(kind: str, document_id: int) -> HttpResponse:
+    model = documents.DOCUMENT_MODELS[kind]
     try:
         data = documents.document_pdf(kind, document_id)
     except model.DoesNotExist:
         raise Http404 from None
-    number = number_of(model.objects.values_list("increment_id", flat=True).get(pk=document_id))
+    number = model.objects.values_list("increment_id", flat=True).get(pk=document_id)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{PRINT_NAMES[kind]}-{number}.pdf"'
     return response
@@ -276,17 +276,17 @@ def _print_one(kind: str, document_id: int, number_of) -> HttpResponse:
 
 @permission_required("orders.view_invoice")
 def invoice_print(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    return _print_one(documents.INVOICE, invoice_id, str)
+    return _print_one(documents.INVOICE, invoice_id)
 
 
 @permission_required("orders.view_shipment")
 def shipment_print(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    return _print_one(documents.PACKING_SLIP, shipment_id, str)
+    return _print_one(documents.PACKING_SLIP, shipment_id)
 
 
 @permission_required("orders.view_creditmemo")
 def creditmemo_print(request: HttpRequest, credit_memo_id: int) -> HttpResponse:
-    return _print_one(documents.CREDIT_MEMO, credit_memo_id, str)
+    return _print_one(documents.CREDIT_MEMO, credit_memo_id)
 
 
 def _stream_documents(request: HttpRequest, selection, *, filename: str, back: str) -> HttpResponse:

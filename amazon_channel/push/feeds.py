@@ -186,10 +186,12 @@ def advance_feed(
             if feed.submitted_at:
                 _feed_outcome_unknown(feed=feed, token=token)
                 return feed
-            content, content_type, options = feed.document.encode("utf-8"), FEED_CONTENT_TYPE, None
-            if feed.feed_type == vat_invoices.VAT_FEED:
-                content, content_type, options = vat_invoices.feed_upload(feed)
+            vat = feed.feed_type == vat_invoices.VAT_FEED
+            options = vat_invoices.feed_options(feed) if vat else None
             if not feed.feed_document_id:
+                # A VAT invoice's PDF is laid out only now, when it is uploaded.
+                content_type = vat_invoices.VAT_CONTENT_TYPE if vat else FEED_CONTENT_TYPE
+                content = vat_invoices.feed_pdf(feed) if vat else feed.document.encode("utf-8")
                 upload = client.create_feed_document(content_type)
                 client.upload_feed_document(upload, content, content_type)
                 _save_feed(feed, token, feed_document_id=upload.feed_document_id)

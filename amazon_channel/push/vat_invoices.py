@@ -153,8 +153,12 @@ def assemble_vat_feeds(*, store: AmazonStore, now: datetime | None = None) -> li
     return feeds
 
 
-def feed_upload(feed: AmazonFeed) -> tuple[bytes, str, dict[str, str]]:
-    """The PDF, its content type and the feed options of a VAT invoice feed, laid out again from the document."""
-    update = feed.updates.get()
-    pdf = documents.document_pdf(update.payload["document"], update.payload["document_id"])
-    return pdf, VAT_CONTENT_TYPE, dict(update.payload["options"])
+def feed_options(feed: AmazonFeed) -> dict[str, str]:
+    """The feed options (metadata) of a VAT invoice feed's one document."""
+    return dict(feed.updates.get().payload["options"])
+
+
+def feed_pdf(feed: AmazonFeed) -> bytes:
+    """The PDF of a VAT invoice feed's document, laid out again from the invoice or credit memo."""
+    payload = feed.updates.get().payload
+    return documents.document_pdf(payload["document"], payload["document_id"])

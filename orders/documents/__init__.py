@@ -4,6 +4,7 @@
 
 from .content import CREDIT_MEMO, INVOICE, KINDS, PACKING_SLIP
 from .printing import (
+    DOCUMENT_MODELS,
     MASS_PRINT_LIMIT,
     DocumentSelection,
     TooManyDocuments,
@@ -14,6 +15,7 @@ from .printing import (
 
 __all__ = [
     "CREDIT_MEMO",
+    "DOCUMENT_MODELS",
     "INVOICE",
     "KINDS",
     "MASS_PRINT_LIMIT",

@@ -11,10 +11,10 @@ from ..models import CreditMemo, Invoice, Shipment
 from . import content
 from .render import pdf_bytes, write_pdf
 
-# One request lays out at most this many documents (500 take ~2 s and ~60 MB; see bench/print_documents.py).
+# One request lays out at most this many documents (500 take ~5 s and ~56 MB; see bench/print_documents.py).
 MASS_PRINT_LIMIT = 1000
 
-MODELS = {content.INVOICE: Invoice, content.PACKING_SLIP: Shipment, content.CREDIT_MEMO: CreditMemo}
+DOCUMENT_MODELS = {content.INVOICE: Invoice, content.PACKING_SLIP: Shipment, content.CREDIT_MEMO: CreditMemo}
 
 
 class TooManyDocuments(ValueError):
@@ -35,7 +35,7 @@ def document_pdf(kind: str, document_id: int) -> bytes:
     """The PDF of one invoice, packing slip or credit memo; DoesNotExist if there is none."""
     data = pdf_bytes(content.documents(kind, [document_id]))
     if not data:
-        raise MODELS[kind].DoesNotExist
+        raise DOCUMENT_MODELS[kind].DoesNotExist
     return data
 
 
@@ -44,7 +44,7 @@ def document_ids_for_orders(order_ids: list[int], kinds: tuple[str, ...]) -> Doc
     packing slips, then its credit memos)."""
     per_order: dict[int, list[tuple[str, int]]] = {pk: [] for pk in order_ids}
     for kind in kinds:
-        rows = MODELS[kind].objects.filter(order_id__in=order_ids).order_by("id").values_list("order_id", "id")
+        rows = DOCUMENT_MODELS[kind].objects.filter(order_id__in=order_ids).order_by("id").values_list("order_id", "id")
         for order_id, pk in rows:
             per_order[order_id].append((kind, pk))
     return DocumentSelection([item for pk in order_ids for item in per_order[pk]])

@@ -132,3 +132,22 @@ def test_the_buyers_gift_message_from_amazon_prints_on_the_packing_slip(sandbox,
 
     assert "Alles Gute zum Geburtstag, Jürgen!" in text
     assert amazon_order.amazon_order_id in text
+
+
+def test_503s_on_the_upload_create_and_report_steps_still_upload_the_invoice_exactly_once(sandbox, store, client):
+    [order_id] = sandbox.control.add_orders(
+        1, lifecycle=False, status="UNSHIPPED", fulfilled_by="MERCHANT", marketplace_id=UK, items=1, quantity=1
+    )
+    invoice = import_from_sandbox(store=store, order_id=order_id).commerce_order.invoices.get()
+    for operation in ("uploadFeedDocument", "createFeed", "getFeedDocument"):
+        sandbox.control.inject("503", operation=operation, count=7)  # more than the client's own retries
+    now = timezone.now()
+
+    for minutes in range(0, 600, 5):
+        run_feeds(sandbox, store, client, now + timedelta(minutes=minutes))
+        update = OutboundUpdate.objects.get(idempotency_key=f"vatinvoice:{invoice.pk}")
+        if update.state == State.ACCEPTED:
+            break
+    assert update.state == State.ACCEPTED
+    assert len([e for e in sandbox.control.ledger("createFeed") if e["status"] == 202]) == 1
+    assert len(sandbox.sandbox.vat_documents) == 1
