@@ -58,6 +58,7 @@ class AmazonStore(models.Model):
     upload_vat_invoices = models.BooleanField(
         _("Upload VAT Invoices to Amazon"),
         default=True,
+        db_default=True,
         help_text=_(
             "EU and UK marketplaces: every invoice and credit memo of an Amazon order is sent to Amazon as its PDF."
         ),
@@ -237,7 +238,7 @@ class AmazonOrderItem(models.Model):
     shipping_price = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     shipping_tax = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     promotion_discount = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    gift_message = models.TextField(_("gift message"), blank=True, default="")
+    gift_message = models.TextField(_("gift message"), blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["id"]
