@@ -137,8 +137,36 @@ def compile_po(text: str) -> bytes:
     return header.tobytes() + body.tobytes() + ids + strs
 
 
+# The fonts printed documents embed (orders/documents/fonts.py): DejaVu Sans and, for Chinese and Japanese, Droid
+# Sans Fallback. Debian packages: installed here when apt-get can (as root), else the PDFs say which are missing.
+DOCUMENT_FONTS = {
+    "fonts-dejavu-core": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    "fonts-droid-fallback": Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+}
+
+
+def ensure_document_fonts() -> None:
+    missing = [package for package, path in DOCUMENT_FONTS.items() if not path.exists()]
+    if not missing or os.environ.get("DOCUMENT_FONT_DIRS"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        try:
+            run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+            return
+        except subprocess.CalledProcessError:
+            try:
+                run("apt-get", "update", "-qq", env=env)
+                run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+                return
+            except subprocess.CalledProcessError:
+                pass
+    print(f"! install {' '.join(missing)} (or set DOCUMENT_FONT_DIRS) to print invoices and packing slips", flush=True)
+
+
 def demo() -> int:
     ensure_virtualenv()
+    ensure_document_fonts()
     build_messages()
     sandbox_url = f"http://127.0.0.1:{SANDBOX_PORT}"
     env = {
@@ -199,6 +227,7 @@ def demo() -> int:
 
 def test(pytest_args: list[str]) -> int:
     ensure_virtualenv()
+    ensure_document_fonts()
     build_messages()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)

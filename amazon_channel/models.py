@@ -54,6 +54,15 @@ class AmazonStore(models.Model):
     refresh_token = EncryptedTextField(_("refresh token"), blank=True)
 
     import_orders = models.BooleanField(_("Import Amazon Orders"), default=True)
+    # Only EU and UK marketplaces take VAT invoices (push.vat_invoices.VAT_MARKETPLACES); elsewhere it does nothing.
+    upload_vat_invoices = models.BooleanField(
+        _("Upload VAT Invoices to Amazon"),
+        default=True,
+        db_default=True,
+        help_text=_(
+            "EU and UK marketplaces: every invoice and credit memo of an Amazon order is sent to Amazon as its PDF."
+        ),
+    )
     commerce_store = models.ForeignKey(
         Store, verbose_name=_("Import Amazon Orders Into Store"), on_delete=models.PROTECT, related_name="+"
     )
@@ -233,6 +242,7 @@ class AmazonOrderItem(models.Model):
     shipping_price = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     shipping_tax = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     promotion_discount = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    gift_message = models.TextField(_("gift message"), blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["id"]
@@ -276,6 +286,7 @@ class OutboundUpdate(models.Model):
         SHIPMENT = "shipment", _("Shipment")
         CANCEL = "cancel", _("Cancellation")
         REFUND = "refund", _("Refund")
+        VAT_INVOICE = "vat_invoice", _("VAT invoice")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -15,3 +15,6 @@ class OrdersConfig(AppConfig):
         menu.register(
             "sales", _("Credit Memos"), "orders:creditmemo_grid", permission="orders.view_creditmemo", order=40
         )
+        menu.register(
+            "sales", _("Store Information"), "orders:store_information", permission="orders.change_store", order=90
+        )

@@ -3,6 +3,7 @@ their refusals (`OrderActionRefused.field_errors`) are shown at the fields."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
-from .models import Order, OrderItem, ShipmentTrack
+from .models import Order, OrderItem, ShipmentTrack, Store
 from .services import OrderActionRefused, TrackInput, item_field
 
 
@@ -214,3 +215,46 @@ def credit_memo_form_class(order: Order, extensions: list[type]) -> type[CreditM
     if not extensions:
         return CreditMemoForm
     return type("ExtendedCreditMemoForm", (*extensions, CreditMemoForm), {})
+
+
+LOGO_MAX_BYTES = 512 * 1024
+
+
+class StoreInformationForm(forms.ModelForm):
+    """Stores > Store Information: what the printed documents say about the store."""
+
+    logo_file = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG or JPEG, at most 512 KB. Printed at the top left of every document."),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    class Meta:
+        model = Store
+        fields = ["name", "address", "vat_number", "attach_invoice_pdf"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_logo_file(self):
+        upload = self.cleaned_data.get("logo_file")
+        if not upload:
+            return None
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("The logo is larger than 512 KB."))
+        data = upload.read()
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image_format = image.format
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError):
+            raise forms.ValidationError(_("The logo must be a PNG or JPEG image.")) from None
+        if image_format not in {"PNG", "JPEG"}:
+            raise forms.ValidationError(_("The logo must be a PNG or JPEG image."))
+        return data

@@ -27,6 +27,15 @@ class Store(models.Model):
     name = models.CharField(_("name"), max_length=255)
     code = models.SlugField(_("code"), max_length=64, unique=True)
     base_currency = models.CharField(_("base currency"), max_length=3, default="USD")
+    # Store Information, printed on invoices, packing slips and credit memos (Magento's General > Store Information).
+    # Defaults in the database too: rows written by plain SQL (tooling, fixtures) get them.
+    address = models.TextField(_("store address"), blank=True, default="", db_default="")
+    vat_number = models.CharField(_("VAT number"), max_length=64, blank=True, default="", db_default="")
+    # The logo's PNG / JPEG bytes in the database: web and workers print from any machine without shared media.
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", db_default=b"")
+    attach_invoice_pdf = models.BooleanField(
+        _("attach the invoice PDF to the invoice email"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("store")
@@ -278,6 +287,7 @@ class OrderItem(models.Model):
     tax_percent = models.DecimalField(_("tax percent"), max_digits=7, decimal_places=4, default=Decimal("0"))
     discount_amount = money_field(_("discount amount"))  # for the whole line
     row_total = money_field(_("row subtotal"))  # price * qty_ordered
+    gift_message = models.TextField(_("gift message"), blank=True, default="", db_default="")  # on the packing slip
 
     amount_refunded = money_field(_("amount refunded"))
     tax_refunded = money_field(_("tax refunded"))

@@ -105,7 +105,9 @@ class ControlApi:
     def control_list_feeds(self, request: Request) -> Response:
         self.sandbox.tick()
         with self.sandbox.lock:
-            return _json([{**f.to_api(), "summary": f.summary} for f in self.sandbox.feeds.values()])
+            return _json(
+                [{**f.to_api(), "summary": f.summary, "options": f.options} for f in self.sandbox.feeds.values()]
+            )
 
     def control_process_feeds(self, request: Request) -> Response:
         return _json(self.sandbox.process_feeds())

@@ -71,10 +71,97 @@ class Result:
     order_id: str | None = None
 
 
+VAT_INVOICE = "UPLOAD_VAT_INVOICE"
+VAT_DOCUMENT_TYPES = ("Invoice", "CreditNote")
+# EU and UK marketplaces: the only ones that take VAT invoices.
+VAT_MARKETPLACES = {
+    "A1F83G8C2ARO7P",
+    "A1PA6795UKMFR9",
+    "A13V1IB3VIYZZH",
+    "APJ6JRA9NG5V4",
+    "A1RKKUPIHCS9HS",
+    "A1805IZSGTT6HS",
+    "A2NODRKZP88ZB9",
+    "A1C3SOZRARQ6R3",
+    "AMEN7PMS3EDWL",
+    "A28R8C7NBKEWEA",
+}
+
+
+def pdf_problem(content: bytes) -> str:
+    """Why the document is no PDF that opens ('' when it is): pypdf when installed (the test environment has it),
+    else a structural check (header, cross-reference, end marker, at least one page object)."""
+    if not content.startswith(b"%PDF-"):
+        return "The document is not a PDF (no %PDF- header)."
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        if b"startxref" not in content[-2048:] or b"%%EOF" not in content[-1024:] or b"/Type /Page" not in content:
+            return "The PDF is damaged (no cross-reference, end marker or page)."
+        return ""
+    import io
+
+    try:
+        if not PdfReader(io.BytesIO(content)).pages:
+            return "The PDF has no pages."
+    except Exception as exc:  # anything pypdf can't read is a PDF Amazon can't read
+        return f"The PDF could not be opened: {exc}"
+    return ""
+
+
+def _process_vat_invoice(sandbox: Sandbox, feed: Feed, content: bytes, when: float) -> None:
+    """One PDF per feed, its metadata in feedOptions: the order must be this seller's, the options complete and
+    consistent, the PDF one that opens. The report names the document (MessageID 1)."""
+    options = feed.options
+    problems: list[tuple[str, str]] = []
+    for key in (
+        "metadata:orderid",
+        "metadata:invoicenumber",
+        "metadata:documenttype",
+        "metadata:totalamount",
+        "metadata:totalvatamount",
+    ):
+        if not str(options.get(key, "")).strip():
+            problems.append(("8001", f"The feed option {key} is missing."))
+    order_id = options.get("metadata:orderid", "")
+    if order_id and order_id not in sandbox.orders:
+        problems.append(("8002", f"Order {order_id} was not found for this seller."))
+    kind = options.get("metadata:documenttype", "")
+    if kind and kind not in VAT_DOCUMENT_TYPES:
+        problems.append(("8003", f"metadata:documenttype {kind!r} is not Invoice or CreditNote."))
+    amounts = {}
+    for key in ("metadata:totalamount", "metadata:totalvatamount"):
+        try:
+            amounts[key] = Decimal(options.get(key, ""))
+        except (InvalidOperation, TypeError):
+            if options.get(key):
+                problems.append(("8004", f"{key} {options.get(key)!r} is not a number."))
+    if len(amounts) == 2 and (
+        amounts["metadata:totalvatamount"] > amounts["metadata:totalamount"]
+        or amounts["metadata:totalamount"] < 0
+        or amounts["metadata:totalvatamount"] < 0
+    ):
+        problems.append(("8005", "The VAT amount must be between 0 and the total amount."))
+    if not set(feed.marketplace_ids) & VAT_MARKETPLACES:
+        problems.append(("8006", "VAT invoices are only taken for EU and UK marketplaces."))
+    problem = pdf_problem(content)
+    if problem:
+        problems.append(("8007", problem))
+    results = [Result("1", code, text, order_id or None) for code, text in problems]
+    if not problems and order_id:
+        sandbox.vat_documents.append(
+            {"feed_id": feed.feed_id, "order_id": order_id, "options": dict(options), "bytes": len(content)}
+        )
+    _finish(sandbox, feed, when, status="DONE", processed=1, results=results)
+
+
 def process(sandbox: Sandbox, feed: Feed, when: float) -> None:
     """Apply the feed's messages and write its processing report; malformed XML makes the feed FATAL."""
     document = sandbox.documents.get(feed.input_document_id)
     content = document.content if document and document.content is not None else b""
+    if feed.feed_type == VAT_INVOICE:
+        _process_vat_invoice(sandbox, feed, content, when)
+        return
     results: list[Result] = []
     processed = 0
     try:

@@ -37,7 +37,7 @@ class FeedsApi:
     def op_createFeed(self, request: Request, body: bytes) -> Reply:
         payload = self._json_body(body, "createFeed")
         feed_type = payload["feedType"]
-        if feed_type not in feed_processing.FEED_TYPES:
+        if feed_type not in feed_processing.FEED_TYPES and feed_type != feed_processing.VAT_INVOICE:
             return invalid(f"The sandbox does not process feedType {feed_type}.")
         unknown = [m for m in payload["marketplaceIds"] if m not in o.MARKETPLACES]
         if unknown:
@@ -56,6 +56,7 @@ class FeedsApi:
                 input_document_id=doc.document_id,
                 created=sandbox.clock.now(),
                 seller_id=getattr(request, "seller_id", SELLER_ID),
+                options=dict(payload.get("feedOptions") or {}),
             )
             sandbox.feeds[feed.feed_id] = feed
         return Reply(202, {"feedId": feed.feed_id})

@@ -124,6 +124,7 @@ class Item:
     promotion_id: str | None = None
     quantity_shipped: int = 0
     quantity_cancelled: int = 0
+    gift_message: str | None = None  # the buyer's gift message (fulfillment.packing.giftOption)
 
     @property
     def item_price(self) -> Decimal:
@@ -269,6 +270,10 @@ class Order:
                 "quantityFulfilled": item.quantity_shipped,
                 "quantityUnfulfilled": item.quantity_open,
             }
+            if item.gift_message:
+                data["fulfillment"]["packing"] = {
+                    "giftOption": {"giftMessage": item.gift_message, "giftWrapLevel": "STANDARD"}
+                }
         return data
 
     def _item_breakdowns(self, item: Item) -> list[dict[str, Any]]:

@@ -118,6 +118,7 @@ class Feed:
     result_document_id: str | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     seller_id: str = SELLER_ID
+    options: dict[str, str] = field(default_factory=dict)  # feedOptions (UPLOAD_VAT_INVOICE's metadata)
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -178,6 +179,7 @@ class Sandbox:
             self.page_tokens: dict[str, dict[str, Any]] = {}
             self.documents: dict[str, Document] = {}
             self.feeds: dict[str, Feed] = {}
+            self.vat_documents: list[dict] = []  # UPLOAD_VAT_INVOICE documents accepted
             self._feed_seq = itertools.count(50_001_019_000 + seed % 1000)
             self.buckets: dict[tuple[str, str], Bucket] = {}
             self.faults: list[Fault] = []

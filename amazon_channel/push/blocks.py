@@ -30,6 +30,10 @@ def describe_update(update: OutboundUpdate) -> str:
         return _("Shipment #%(number)s") % {"number": payload.get("shipment_increment_id", update.shipment_id)}
     if update.kind == OutboundUpdate.Kind.REFUND:
         return _("Credit Memo #%(number)s") % {"number": payload.get("credit_memo_increment_id", update.credit_memo_id)}
+    if update.kind == OutboundUpdate.Kind.VAT_INVOICE:
+        if payload.get("document") == "credit_memo":
+            return _("VAT credit note #%(number)s") % {"number": payload.get("number", "")}
+        return _("VAT invoice #%(number)s") % {"number": payload.get("number", "")}
     return _("Cancel (reason %(reason)s)") % {"reason": cancel_reason_label(payload.get("reason", ""))}
 
 

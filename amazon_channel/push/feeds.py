@@ -20,7 +20,7 @@ from ..core.reasons import adjustment_reason_label, cancel_reason_label
 from ..models import AmazonFeed, AmazonOrderStatus, AmazonStore, CommunicationLog, OutboundUpdate
 from ..spapi import SpApiClient, errors, types
 from ..spapi import feeds as spapi_feeds
-from . import transitions
+from . import transitions, vat_invoices
 from .outcome import comment_on_order, describe_error, is_rejection, is_spapi_error
 from .timing import (
     backoff,
@@ -207,9 +207,14 @@ def advance_feed(
             if feed.submitted_at:
                 _feed_outcome_unknown(feed=feed, token=token)
                 return feed
+            vat = feed.feed_type == vat_invoices.VAT_FEED
+            options = vat_invoices.feed_options(feed) if vat else None
             if not feed.feed_document_id:
-                upload = client.create_feed_document(FEED_CONTENT_TYPE)
-                client.upload_feed_document(upload, feed.document.encode("utf-8"), FEED_CONTENT_TYPE)
+                # A VAT invoice's PDF is laid out only now, when it is uploaded.
+                content_type = vat_invoices.VAT_CONTENT_TYPE if vat else FEED_CONTENT_TYPE
+                content = vat_invoices.feed_pdf(feed) if vat else feed.document.encode("utf-8")
+                upload = client.create_feed_document(content_type)
+                client.upload_feed_document(upload, content, content_type)
                 _save_feed(feed, token, feed_document_id=upload.feed_document_id)
             if not _save_feed(feed, token, submitted_at=now, attempts=feed.attempts + 1):
                 return feed
@@ -218,6 +223,7 @@ def advance_feed(
                     feed_type=feed.feed_type,
                     input_feed_document_id=feed.feed_document_id,
                     marketplace_ids=[feed.store.marketplace_id],
+                    **({"feed_options": options} if options else {}),  # only UPLOAD_VAT_INVOICE has options
                 )
             except Exception as exc:
                 if isinstance(exc, errors.ThrottledError | errors.ServerError | errors.AuthError):
@@ -359,6 +365,16 @@ def _apply_report(
             for update, code, message in rejected
         )
         for update in accepted:
+            if update.kind == Kind.VAT_INVOICE:
+                comment_on_order(
+                    update=update,
+                    text=_("Sent to Amazon: VAT %(type)s #%(number)s accepted.")
+                    % {
+                        "type": _("invoice") if update.payload.get("document") == "invoice" else _("credit note"),
+                        "number": update.payload.get("number", ""),
+                    },
+                )
+                continue
             if update.kind == Kind.CANCEL:
                 text = _("Sent to Amazon: order cancellation accepted (reason %(reason)s).")
             else:

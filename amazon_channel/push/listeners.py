@@ -19,6 +19,7 @@ from ..core.channel import CHANNEL, FROM_AMAZON
 from .recording import record_cancel_update, record_refund_update, record_shipment_update
 from .scheduling import deliver_after_commit
 from .tasks import sweep_outbox
+from .vat_invoices import record_vat_credit_note_update, record_vat_invoice_update
 
 PUSH_SWEEP_TASK_NAME = "Amazon: push pending updates"
 
@@ -37,6 +38,17 @@ def on_order_shipped(event: events.OrderShipped) -> None:
 def on_order_refunded(event: events.OrderRefunded) -> None:
     if _is_amazon_order_change(event):
         deliver_after_commit(record_refund_update(credit_memo=event.credit_memo_id, actor_id=event.actor_id))
+    if _is_amazon_order(event):  # a VAT credit note is owed whoever refunded, Amazon too
+        deliver_after_commit(record_vat_credit_note_update(credit_memo=event.credit_memo_id, actor_id=event.actor_id))
+
+
+def _is_amazon_order(event: events.OrderEvent) -> bool:
+    return Order.objects.filter(pk=event.order_id, channel=CHANNEL).exists()
+
+
+def on_order_invoiced(event: events.OrderInvoiced) -> None:
+    if _is_amazon_order(event):
+        deliver_after_commit(record_vat_invoice_update(invoice=event.invoice_id, actor_id=event.actor_id))
 
 
 def on_order_canceled(event: events.OrderCanceled) -> None:
@@ -62,5 +74,6 @@ def connect() -> None:
     """Called from the app's ready(): subscribe to the order events, keep the sweep scheduled."""
     events.subscribe(events.OrderShipped, on_order_shipped, in_transaction=True)
     events.subscribe(events.OrderRefunded, on_order_refunded, in_transaction=True)
+    events.subscribe(events.OrderInvoiced, on_order_invoiced, in_transaction=True)
     events.subscribe(events.OrderCanceled, on_order_canceled, in_transaction=True)
     post_migrate.connect(ensure_push_schedule, dispatch_uid="amazon_channel.push_schedule")

@@ -25,6 +25,7 @@ from .outcome import DeliveryResult, read_only_message
 from .recording import build_shipment_payload
 from .shipments import deliver_shipment, due_filter
 from .timing import feed_gather_seconds, feed_window_seconds, sweep_limit
+from .vat_invoices import assemble_vat_feeds, record_missing_vat_invoices, vat_stores
 
 # Follow-ups further ahead than this are left to the minute's sweep.
 FOLLOW_UP_HORIZON = 180.0
@@ -52,14 +53,14 @@ def stores_with_feed_work(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     pending = OutboundUpdate.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        kind__in=[Kind.CANCEL, Kind.REFUND],
+        kind__in=[Kind.CANCEL, Kind.REFUND, Kind.VAT_INVOICE],
         state=State.PENDING,
         store__read_only_mode=False,
     ).values_list("store_id", flat=True)
     feeds = AmazonFeed.objects.filter(
         Q(next_check_at__isnull=True) | Q(next_check_at__lte=now), finished_at__isnull=True
     ).values_list("store_id", flat=True)
-    return sorted(set(pending) | set(feeds))
+    return sorted(set(pending) | set(feeds) | set(vat_stores()))
 
 
 def process_store_feeds(
@@ -71,6 +72,8 @@ def process_store_feeds(
         store = AmazonStore.objects.get(pk=store)
     for feed_type in (CANCEL_FEED, REFUND_FEED):
         assemble_feed(store=store, feed_type=feed_type, now=now)
+    record_missing_vat_invoices(store=store, now=now)
+    assemble_vat_feeds(store=store, now=now)
     open_feeds = list(
         AmazonFeed.objects.filter(store=store, finished_at__isnull=True)
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))

@@ -30,7 +30,8 @@ def update_for_document(*, shipment_id: int | None = None, credit_memo_id: int |
     updates = OutboundUpdate.objects.select_related("store", "amazon_order")
     if shipment_id is not None:
         return updates.filter(shipment_id=shipment_id).first()
-    return updates.filter(credit_memo_id=credit_memo_id).first()
+    # The refund, not the credit memo's VAT credit note (which carries the same credit memo id).
+    return updates.filter(credit_memo_id=credit_memo_id).exclude(kind=OutboundUpdate.Kind.VAT_INVOICE).first()
 
 
 def outbox_rows(page_ids: QuerySet) -> QuerySet[OutboundUpdate]:

@@ -530,14 +530,22 @@ class SpApiClient:
         )
 
     def create_feed(
-        self, *, feed_type: str, input_feed_document_id: str, marketplace_ids: Iterable[str] | None = None
+        self,
+        *,
+        feed_type: str,
+        input_feed_document_id: str,
+        marketplace_ids: Iterable[str] | None = None,
+        feed_options: dict[str, str] | None = None,
     ) -> str:
         ids = list(marketplace_ids) if marketplace_ids is not None else [self.config.marketplace_id]
+        specification = {"feedType": feed_type, "marketplaceIds": ids, "inputFeedDocumentId": input_feed_document_id}
+        if feed_options:
+            specification["feedOptions"] = dict(feed_options)
         response, body = self._send(
             "createFeed",
             "POST",
             self._url(f"{FEEDS_PATH}/feeds"),
-            json_body={"feedType": feed_type, "marketplaceIds": ids, "inputFeedDocumentId": input_feed_document_id},
+            json_body=specification,
             ok=(200, 202),
             idempotent=False,  # a second createFeed is a second feed: refunds applied twice
         )

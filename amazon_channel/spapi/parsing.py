@@ -197,6 +197,8 @@ def parse_order_item(raw: Any, *, index: int = 0) -> types.OrderItem:
     proceeds = _obj(data.get("proceeds"), f"{what}.proceeds")
     amounts = _breakdown_amounts(_list(proceeds.get("breakdowns"), f"{what}.proceeds.breakdowns"), what)
     fulfillment = _obj(data.get("fulfillment"), f"{what}.fulfillment")
+    packing = _obj(fulfillment.get("packing"), f"{what}.fulfillment.packing")
+    gift = _obj(packing.get("giftOption"), f"{what}.fulfillment.packing.giftOption")
     cancellation = _obj(data.get("cancellation"), f"{what}.cancellation")
     execution = _obj(cancellation.get("cancellationExecution"), f"{what}.cancellation.cancellationExecution")
     request = _obj(cancellation.get("cancellationRequest"), f"{what}.cancellation.cancellationRequest")
@@ -224,6 +226,7 @@ def parse_order_item(raw: Any, *, index: int = 0) -> types.OrderItem:
         promotion_discount=_positive(part("DISCOUNT", "ITEM")),
         shipping_discount=_positive(part("DISCOUNT", "SHIPPING")),
         cancellation_reason=_str(execution.get("cancelReason")) or _str(request.get("cancelReason")),
+        gift_message=_str(gift.get("giftMessage")) or "",
         raw=dict(data),
     )
 

@@ -77,6 +77,7 @@ class OrderItem:
     promotion_discount: Money | None
     shipping_discount: Money | None
     cancellation_reason: str | None = None
+    gift_message: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 

@@ -80,4 +80,5 @@ def item_row(item: types.OrderItem) -> AmazonOrderItem:
         shipping_price=amount(item.shipping_price) or ZERO,
         shipping_tax=amount(item.shipping_tax) or ZERO,
         promotion_discount=amount(item.promotion_discount) or ZERO,
+        gift_message=(item.gift_message or "").replace("\x00", ""),
     )

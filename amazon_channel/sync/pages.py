@@ -59,6 +59,7 @@ ITEM_FIELDS_FROM_AMAZON = [
     "shipping_price",
     "shipping_tax",
     "promotion_discount",
+    "gift_message",
 ]
 
 

@@ -131,6 +131,7 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
                 tax_amount=item.item_tax or ZERO,
                 discount_amount=item.promotion_discount or ZERO,
                 external_item_id=item.order_item_id,
+                gift_message=item.gift_message,
             )
         )
     if not new_items:

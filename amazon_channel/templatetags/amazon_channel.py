@@ -41,6 +41,8 @@ def update_document_url(update) -> str:
     """Where an update to Amazon comes from: its shipment, its credit memo, or (a cancel) the Commerce order."""
     if update.shipment_id:
         return reverse_int("orders:shipment_view", update.shipment_id)
+    if update.kind == "vat_invoice" and (update.payload or {}).get("document") == "invoice":
+        return reverse_int("orders:invoice_view", update.payload.get("document_id"))
     if update.credit_memo_id:
         return reverse_int("orders:creditmemo_view", update.credit_memo_id)
     order = update.amazon_order.commerce_order_id if update.amazon_order_id else None

@@ -11,6 +11,7 @@ from .invoicing import invoice_order
 from .placing import NewAddress, NewItem, NewOrder, create_orders
 from .refunding import refund_order
 from .shipping import TrackInput, ship_order
+from .stores import update_store_information
 
 __all__ = [
     "BuyerInput",
@@ -31,4 +32,5 @@ __all__ = [
     "send_order_email",
     "ship_order",
     "unhold_order",
+    "update_store_information",
 ]

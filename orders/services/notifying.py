@@ -45,6 +45,11 @@ def build_email(order: Order, kind: str, document=None, comment: str = "") -> Em
         to=[order.customer_email],
     )
     message.attach_alternative(html, "text/html")
+    if kind == "invoice" and document is not None and order.store.attach_invoice_pdf:
+        # The store's setting: the invoice itself goes with its email, as printed.
+        from ..documents import INVOICE, document_pdf
+
+        message.attach(f"invoice-{document.increment_id}.pdf", document_pdf(INVOICE, document.pk), "application/pdf")
     return message
 
 

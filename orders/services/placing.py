@@ -59,6 +59,7 @@ class NewItem:
     discount_amount: Decimal = ZERO  # whole line, positive
     external_item_id: str = ""
     tax_percent: Decimal = Decimal("0")
+    gift_message: str = ""
 
 
 @dataclass
@@ -178,6 +179,7 @@ def create_orders(
                     sku=i.sku,
                     name=i.name,
                     external_item_id=i.external_item_id,
+                    gift_message=i.gift_message,
                     qty_ordered=i.qty,
                     # Paid by the channel already: invoiced in full as it is placed.
                     qty_invoiced=i.qty if invoice_offline else 0,
