@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..core import client as clients
+from ..core.credentials import pause_for_unreadable_credentials, paused_reason
 from ..core.leases import Lease
 from ..models import AmazonOrder, AmazonStore
 from ..spapi import SpApiClient, errors
@@ -79,6 +80,13 @@ def import_orders(
 ) -> ImportResult:
     """Import what changed at Amazon since the store's Last Order Sync (or since `since`, for a backfill)."""
     result = ImportResult(store_id=store.pk)
+    if client is None and pause_for_unreadable_credentials(store=store):
+        # Paused until the credentials are entered again: nothing is asked of Amazon, the cursor stays.
+        result.error = paused_reason(store)
+        AmazonStore.objects.filter(pk=store.pk).update(
+            last_sync_finished_at=timezone.now(), last_sync_ok=False, last_sync_message=result.summary()[:2000]
+        )
+        return result
     token = acquire_import_lease(store=store)
     if token is None:
         result.busy = True
@@ -220,6 +228,8 @@ def recover_order(
     *, store: AmazonStore, amazon_order_id: str, actor: AbstractBaseUser | None, client: SpApiClient | None = None
 ) -> AmazonOrder:
     """Import one Amazon order by its number, now (getOrder), whatever the cursor says."""
+    if client is None and pause_for_unreadable_credentials(store=store):
+        raise ImportRefused(paused_reason(store))
     client = client or clients.client_for_store(store)
     try:
         order = client.get_order(amazon_order_id)
