@@ -9,10 +9,14 @@ class AmazonChannelConfig(AppConfig):
     def ready(self) -> None:
         # The channel listens to what orders announces (orders never imports the channel) and adds its pages and
         # blocks to the admin shell.
+        from django.db.models.signals import post_migrate
+
         from .amazon_orders import blocks as amazon_order_blocks
         from .push import blocks as push_blocks
         from .push import listeners
+        from .retention.schedule import ensure_retention_schedule
 
         listeners.connect()
+        post_migrate.connect(ensure_retention_schedule, dispatch_uid="amazon_channel.retention_schedule")
         amazon_order_blocks.register()
         push_blocks.register()

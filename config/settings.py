@@ -290,6 +290,9 @@ SPAPI_MODELS_DIR = Path(os.environ.get("SPAPI_MODELS_DIR", BASE_DIR.parent / "sh
 # Outbox: feeds batch every pending message of a store and type per window (Amazon allows ~1 createFeed / 2 min).
 AMAZON_FEED_WINDOW_SECONDS = int(os.environ.get("AMAZON_FEED_WINDOW_SECONDS", "120"))
 AMAZON_FEED_POLL_SECONDS = int(os.environ.get("AMAZON_FEED_POLL_SECONDS", "30"))
+# Buyer data retention (Amazon's Data Protection Policy): the buyer's personal data is removed this many days after
+# the order shipped or was canceled (amazon_channel/retention, docs/DATA_PROTECTION.md).
+AMAZON_BUYER_DATA_RETENTION_DAYS = int(os.environ.get("AMAZON_BUYER_DATA_RETENTION_DAYS", "30"))
 # Fernet keys that encrypt Amazon credentials at rest, newest first: the first encrypts, every one decrypts (rotation:
 # put a new key first, run `manage.py rotate_credentials_key`, then drop the old one). The single
 # CREDENTIALS_ENCRYPTION_KEY of earlier versions is still read, after them. With none, a key derived from SECRET_KEY
