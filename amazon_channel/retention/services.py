@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from orders.services.erasing import erase_buyer_data
+from orders.services import erase_buyer_data
 
 from ..models import AmazonOrder
 from .selectors import due_amazon_orders, retention_cutoff

@@ -7,6 +7,7 @@ from .addressing import change_shipping_address
 from .canceling import cancel_order, hold_order, unhold_order
 from .commenting import add_comment, send_order_email
 from .customers import BuyerInput, find_or_create_customers
+from .erasing import ErasureResult, erase_buyer_data
 from .invoicing import invoice_order
 from .placing import NewAddress, NewItem, NewOrder, create_orders
 from .refunding import refund_order
@@ -14,6 +15,7 @@ from .shipping import TrackInput, ship_order
 
 __all__ = [
     "BuyerInput",
+    "ErasureResult",
     "NewAddress",
     "NewItem",
     "NewOrder",
@@ -23,6 +25,7 @@ __all__ = [
     "cancel_order",
     "change_shipping_address",
     "create_orders",
+    "erase_buyer_data",
     "find_or_create_customers",
     "hold_order",
     "invoice_order",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from amazon_channel.retention import remove_buyer_data
-from amazon_channel.retention.selectors import retention_days
+from amazon_channel.retention import remove_buyer_data, retention_days
 
 
 class Command(BaseCommand):
