@@ -14,9 +14,11 @@ class AmazonChannelConfig(AppConfig):
         from .amazon_orders import blocks as amazon_order_blocks
         from .push import blocks as push_blocks
         from .push import listeners
+        from .retention.schedule import ensure_retention_schedule
         from .sync import fair
 
         listeners.connect()
         post_migrate.connect(fair.ensure_scheduler_schedule, dispatch_uid="amazon_channel.import_scheduler")
+        post_migrate.connect(ensure_retention_schedule, dispatch_uid="amazon_channel.retention_schedule")
         amazon_order_blocks.register()
         push_blocks.register()

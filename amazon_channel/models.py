@@ -101,6 +101,9 @@ class AmazonStore(models.Model):
     # beat's own entry asking), and when a turn was queued for it (not null = queued or running: one at a time).
     sync_next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     sync_queued_at = models.DateTimeField(null=True, blank=True)
+    # Set when a stored credential could not be decrypted (core.credentials): the sync and the updates to Amazon wait
+    # until the merchant enters the credentials again (or the old key is put back).
+    credentials_paused_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -180,6 +183,8 @@ class AmazonOrder(models.Model):
     # Amazon sent this order in a shape we could not read: the next run fetches it again by id.
     needs_refetch = models.BooleanField(default=False)
     raw = PayloadField(default=dict, blank=True)
+    # When the buyer's personal data was removed (retention: Amazon's Data Protection Policy).
+    buyer_data_removed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

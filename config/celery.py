@@ -10,4 +10,4 @@ app = Celery("amazon_channel_admin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each app's tasks.py, and the Amazon channel's feature packages that have tasks of their own.
 app.autodiscover_tasks()
-app.autodiscover_tasks(["amazon_channel.sync", "amazon_channel.push"])
+app.autodiscover_tasks(["amazon_channel.sync", "amazon_channel.push", "amazon_channel.retention"])

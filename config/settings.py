@@ -292,6 +292,9 @@ AMAZON_FEED_WINDOW_SECONDS = int(os.environ.get("AMAZON_FEED_WINDOW_SECONDS", "1
 AMAZON_FEED_POLL_SECONDS = int(os.environ.get("AMAZON_FEED_POLL_SECONDS", "30"))
 # A feed goes out once no new cancel / refund of its store came for this long (seconds): a burst goes out whole.
 AMAZON_FEED_GATHER_SECONDS = float(os.environ.get("AMAZON_FEED_GATHER_SECONDS", "5"))
+# Buyer data retention (Amazon's Data Protection Policy): the buyer's personal data is removed this many days after
+# the order shipped or was canceled (amazon_channel/retention, docs/DATA_PROTECTION.md).
+AMAZON_BUYER_DATA_RETENTION_DAYS = int(os.environ.get("AMAZON_BUYER_DATA_RETENTION_DAYS", "30"))
 # Fernet keys that encrypt Amazon credentials at rest, newest first: the first encrypts, every one decrypts (rotation:
 # put a new key first, run `manage.py rotate_credentials_key`, then drop the old one). The single
 # CREDENTIALS_ENCRYPTION_KEY of earlier versions is still read, after them. With none, a key derived from SECRET_KEY

@@ -199,6 +199,8 @@ class Order(models.Model):
 
     created_at = models.DateTimeField(_("purchase date"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # When the buyer's personal data (addresses, guest email) was removed: data retention (services.erasing).
+    buyer_data_removed_at = models.DateTimeField(_("buyer data removed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")

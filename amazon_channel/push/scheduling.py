@@ -17,6 +17,7 @@ from orders.models import Shipment
 
 from ..core import client as clients
 from ..core.actors import user_label
+from ..core.credentials import pause_for_unreadable_credentials, paused_reason
 from ..models import AmazonFeed, AmazonStore, OutboundUpdate
 from ..spapi import SpApiClient
 from . import transitions
@@ -81,6 +82,8 @@ def process_store_feeds(
     )
     if not open_feeds:
         return []
+    if client is None and pause_for_unreadable_credentials(store=store):
+        return []  # the credentials can't be decrypted: the feeds wait, nothing is lost
     client = client or clients.client_for_store(store)
     return [advance_feed(feed=feed, client=client, now=now) for feed in open_feeds]
 
@@ -143,6 +146,9 @@ def deliver_update(*, update_id: int, client: SpApiClient | None = None, now: da
     update = OutboundUpdate.objects.select_related("store").get(pk=update_id)
     if update.store.read_only_mode:
         return DeliveryResult(update_id, update.state, read_only_message(update.store))
+    if client is None and pause_for_unreadable_credentials(store=update.store):
+        # Waits (still due) until the credentials are entered again; the reason is in the communication log.
+        return DeliveryResult(update_id, update.state, paused_reason(update.store))
     if update.kind == Kind.SHIPMENT:
         return deliver_shipment(update_id=update_id, client=client, now=now)
     process_store_feeds(store=update.store, client=client, now=now)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..core import client as clients
+from ..core.credentials import resume_after_credentials_fixed
 from ..models import AmazonStore
 from ..spapi import errors
 from ..spapi.auth import TokenCache
@@ -35,6 +36,7 @@ def save_amazon_store(
         setattr(store, field, value)
     store.full_clean()
     store.save()
+    resume_after_credentials_fixed(store=store)  # new secrets entered: a paused sync runs again
     schedule_store_sync(store=store)
     if import_skipped and store.import_orders and not was_importing:
         import_skipped_orders(store=store, actor=actor)

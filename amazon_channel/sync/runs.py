@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..core import client as clients
+from ..core.credentials import pause_for_unreadable_credentials, paused_reason
 from ..core.leases import Lease
 from ..models import AmazonOrder, AmazonStore
 from ..spapi import SpApiClient, errors
@@ -102,6 +103,13 @@ def import_orders(
     wait more than `turn.max_wait` seconds on the searchOrders quota; `result.more` then says pages are left (the
     next run resumes on the saved token) and `result.resume_in` when the quota gives the next one."""
     result = ImportResult(store_id=store.pk)
+    if client is None and pause_for_unreadable_credentials(store=store):
+        # Paused until the credentials are entered again: nothing is asked of Amazon, the cursor stays.
+        result.error = paused_reason(store)
+        AmazonStore.objects.filter(pk=store.pk).update(
+            last_sync_finished_at=timezone.now(), last_sync_ok=False, last_sync_message=result.summary()[:2000]
+        )
+        return result
     token = acquire_import_lease(store=store)
     if token is None:
         result.busy = True
@@ -268,6 +276,8 @@ def recover_order(
     *, store: AmazonStore, amazon_order_id: str, actor: AbstractBaseUser | None, client: SpApiClient | None = None
 ) -> AmazonOrder:
     """Import one Amazon order by its number, now (getOrder), whatever the cursor says."""
+    if client is None and pause_for_unreadable_credentials(store=store):
+        raise ImportRefused(paused_reason(store))
     client = client or clients.client_for_store(store)
     try:
         order = client.get_order(amazon_order_id)

@@ -1,6 +1,7 @@
 from django import template
 
 from admin_ui.reversing import reverse_int
+from amazon_channel.core.credentials import needs_new_credentials as _needs_new_credentials
 from amazon_channel.core.reasons import cancel_reason_label
 from amazon_channel.sync import Fate, explain
 
@@ -47,3 +48,9 @@ def update_document_url(update) -> str:
         return reverse_int("orders:creditmemo_view", update.credit_memo_id)
     order = update.amazon_order.commerce_order_id if update.amazon_order_id else None
     return reverse_int("orders:order_view", order) if order else ""
+
+
+@register.filter
+def needs_new_credentials(store) -> bool:
+    """The store pages' banner: a stored credential can't be decrypted, the merchant must enter it again."""
+    return _needs_new_credentials(store)

@@ -7,6 +7,7 @@ from .addressing import change_shipping_address
 from .canceling import cancel_order, hold_order, unhold_order
 from .commenting import add_comment, send_order_email
 from .customers import BuyerInput, find_or_create_customers
+from .erasing import ErasureResult, erase_buyer_data
 from .invoicing import invoice_order
 from .placing import NewAddress, NewItem, NewOrder, create_orders
 from .refunding import refund_order
@@ -15,6 +16,7 @@ from .stores import update_store_information
 
 __all__ = [
     "BuyerInput",
+    "ErasureResult",
     "NewAddress",
     "NewItem",
     "NewOrder",
@@ -24,6 +26,7 @@ __all__ = [
     "cancel_order",
     "change_shipping_address",
     "create_orders",
+    "erase_buyer_data",
     "find_or_create_customers",
     "hold_order",
     "invoice_order",
