@@ -68,6 +68,14 @@ def staff_user(*perms: str, username: str | None = None):
     return get_user_model().objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
 
 
+def grant(user, *perms: str):
+    """The same user, with these permissions added ("app_label.codename"), freshly loaded (no stale cache)."""
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return get_user_model().objects.get(pk=user.pk)
+
+
 def make_address(**overrides) -> NewAddress:
     values = {
         "first_name": "Veronica",
