@@ -441,11 +441,17 @@ def order_email(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
 
+# A posted version that is no number matches no order: the service refuses it as stale instead of not checking.
+UNREADABLE_VERSION = -1
+
+
 def _posted_version(request: HttpRequest) -> int | None:
+    if "version" not in request.POST:
+        return None
     try:
         return int(request.POST["version"])
-    except (KeyError, ValueError):
-        return None
+    except ValueError:
+        return UNREADABLE_VERSION
 
 
 @require_POST
@@ -463,7 +469,7 @@ def order_comment(request: HttpRequest, order_id: int) -> HttpResponse:
             status=data.get("status") or None,
             notify_customer=data.get("notify_customer", False),
             visible_on_storefront=data.get("visible_on_storefront", False),
-            expected_version=data.get("version"),
+            expected_version=UNREADABLE_VERSION if "version" in form.errors else data.get("version"),
         )
     except OrderActionRefused as refusal:
         errors = "; ".join(m for msgs in refusal.field_errors.values() for m in msgs)
@@ -479,6 +485,8 @@ def order_comment(request: HttpRequest, order_id: int) -> HttpResponse:
 def _counted(singular: str, plural: str):
     return lambda n: ngettext(singular, plural, n) % {"count": n}
 
+
+MAX_ID = 2**63 - 1
 
 MASS_ACTIONS = {
     # action: (permission, service, "N orders were ...", "N orders could not be ...:"), whole sentences to translate
@@ -509,7 +517,8 @@ MASS_ACTIONS = {
 @permission_required("orders.view_order")
 def order_mass_action(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    # Ids beyond the database's bigint select nothing (and never reach it: PostgreSQL would refuse the query).
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit() and int(v) <= MAX_ID]
     back = reverse("orders:order_grid") + (f"?{request.POST['query']}" if request.POST.get("query") else "")
     if action == "export":
         # The selected orders, or (none selected) everything the grid's filters match.

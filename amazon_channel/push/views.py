@@ -55,7 +55,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @update_page
 def retry_updates(request: HttpRequest) -> HttpResponse:
-    ids = [int(pk) for pk in request.POST.getlist("update") if pk.isdigit()]
+    ids = [int(pk) for pk in request.POST.getlist("update") if pk.isdigit() and int(pk) < 2**63]
     if not ids:
         messages.error(request, _("Choose the updates to send again."))
     else:
