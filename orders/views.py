@@ -18,6 +18,7 @@ from admin_ui.mass_actions import report_mass_action, run_mass_action
 from admin_ui.permissions import permission_required
 
 from . import rules, selectors, services, view_blocks
+from .buyer_data import csv_columns_for
 from .forms import CommentForm, CreditMemoForm, InvoiceForm, ShipmentForm, credit_memo_form_class
 from .grids import CreditMemoGrid, InvoiceGrid, OrderGrid, ShipmentGrid
 from .models import CreditMemo, Invoice, Order, OrderItem, Shipment
@@ -28,6 +29,7 @@ from .services import OrderActionRefused
 
 def _grid_page(request, grid_cls, rows, *, template: str, title, csv_name: str, extra: dict | None = None):
     grid = grid_cls.from_request(request, rows)
+    grid.csv_columns = csv_columns_for(request.user, grid.csv_columns)
     if request.GET.get("export") == "csv":
         return grid.csv_response(csv_name)
     context = {"grid": grid, "page": grid.page(), "title": title, **(extra or {})}
@@ -523,6 +525,7 @@ def order_mass_action(request: HttpRequest) -> HttpResponse:
     if action == "export":
         # The selected orders, or (none selected) everything the grid's filters match.
         grid = OrderGrid(QueryDict(request.POST.get("query", "")), selectors.order_grid_rows(), path=back)
+        grid.csv_columns = csv_columns_for(request.user, grid.csv_columns)
         rows = grid.sorted().filter(pk__in=ids).iterator(chunk_size=2000) if ids else None
         return grid.csv_response("orders.csv", rows)
     if action not in MASS_ACTIONS:

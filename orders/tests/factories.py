@@ -57,6 +57,7 @@ SALES_PERMISSIONS = (
     "hold_order",
     "comment_order",
     "email_order",
+    "view_buyer_data",
 )
 
 

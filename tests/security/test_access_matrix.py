@@ -139,3 +139,45 @@ def test_four_roles(client, world, name):
 
     client.force_login(everything())
     assert ask(url).status_code == page.full, "staff with every permission"
+
+
+# --- Buyer data: shown and exported only with the *view buyer data* permission ----------------------------------------
+
+BUYER = ("Veronica", "Costello", "roni_cost@example.com", "6146 Honey Bluff Parkway", "(555) 229-3326")
+
+
+def buyer_pages(client, world) -> dict[str, str]:
+    order_id = world["ids"]["order_id"]
+    pages = {
+        "order grid": reverse("orders:order_grid"),
+        "order grid CSV": reverse("orders:order_grid") + "?export=csv",
+        "invoice grid CSV": reverse("orders:invoice_grid") + "?export=csv",
+        "order view": reverse("orders:order_view", args=[order_id]),
+        "invoice view": reverse("orders:invoice_view", args=[world["ids"]["invoice_id"]]),
+        "dashboard": reverse("dashboard:index"),
+        "Amazon order grid": reverse("amazon_channel:order_grid"),
+        "Amazon order details": reverse("amazon_channel:order_detail", args=[world["amazon_order"].pk]),
+        "Amazon store dashboard": reverse("dashboard:amazon_store", args=[world["store"].pk]),
+    }
+    return {
+        name: b"".join(client.get(url).streaming_content if "csv" in url else [client.get(url).content]).decode()
+        for name, url in pages.items()
+    }
+
+
+def test_buyer_data_is_masked_without_the_permission_and_shown_with_it(client, world):
+    amazon_buyer = world["amazon_order"].buyer_name
+    assert amazon_buyer
+    viewer = UserFactory(username="viewer")
+    viewer.user_permissions.set(Permission.objects.exclude(codename="view_buyer_data"))
+    client.force_login(type(viewer).objects.get(pk=viewer.pk))
+    for name, page in buyer_pages(client, world).items():
+        for value in (*BUYER, amazon_buyer):
+            assert value not in page, f"{value} on the {name}"
+    assert "•••" in buyer_pages(client, world)["order grid CSV"]
+
+    client.force_login(everything())
+    shown = buyer_pages(client, world)
+    assert "Veronica Costello" in shown["order grid"] and "roni_cost@example.com" in shown["order grid CSV"]
+    assert "6146 Honey Bluff Parkway" in shown["order view"]
+    assert amazon_buyer in shown["Amazon order grid"] and amazon_buyer in shown["Amazon order details"]
