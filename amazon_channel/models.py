@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,10 @@ from orders.models import Order, Store
 from .crypto import EncryptedTextField
 
 ZERO = Decimal("0.00")
+# A store syncs at most once a minute and at least once a day (beat can't hold a longer interval than it can count).
+SYNC_INTERVAL_MIN, SYNC_INTERVAL_MAX = 1, 1440
+# Longer than any LWA client secret or refresh token Amazon issues (about 64 and 400-900 characters).
+CLIENT_SECRET_MAX_LENGTH, REFRESH_TOKEN_MAX_LENGTH = 256, 2048
 
 
 class PayloadField(models.JSONField):
@@ -79,7 +84,11 @@ class AmazonStore(models.Model):
     read_only_mode = models.BooleanField(
         _("Read-Only Mode"), default=False, help_text=_("Import from Amazon, but send nothing back to Amazon.")
     )
-    sync_interval_minutes = models.PositiveIntegerField(_("sync every (minutes)"), default=5)
+    sync_interval_minutes = models.PositiveIntegerField(
+        _("sync every (minutes)"),
+        default=5,
+        validators=[MinValueValidator(SYNC_INTERVAL_MIN), MaxValueValidator(SYNC_INTERVAL_MAX)],
+    )
     periodic_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -111,6 +120,12 @@ class AmazonStore(models.Model):
         verbose_name = _("Amazon store")
         verbose_name_plural = _("Amazon stores")
         ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sync_interval_minutes__gte=SYNC_INTERVAL_MIN, sync_interval_minutes__lte=SYNC_INTERVAL_MAX),
+                name="amazonstore_sync_interval_1_to_1440",
+            ),
+        ]
         permissions = [
             ("sync_amazonstore", _("Can run an Amazon order sync")),
             ("cancel_amazonorder", _("Can cancel Amazon orders")),

@@ -249,7 +249,7 @@ CELERY_TASK_ACKS_LATE = True  # a killed worker's task runs again; every task is
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "config.beat:SafeDatabaseScheduler"  # one bad row never stops beat
 # A broker (Redis) outage or restart must not need a person. Celery's default gives up reconnecting after 100 attempts
 # (about 45 minutes) and the worker exits; None = keep trying, the worker resumes whenever Redis is back. Tasks running
 # when the connection drops finish (their work is in the database; a re-run is a no-op) instead of being cancelled,

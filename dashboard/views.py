@@ -5,8 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,10 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from admin_ui.formatting import format_datetime
+from admin_ui.permissions import page_permission_required, permission_required
+from amazon_channel.core.permissions import SYNC_STORE, VIEW_ORDER, VIEW_STORE
 
 from . import amazon_selectors, charts, figures, periods, selectors, sync_status
 
-staff_required = staff_member_required(login_url="login")
+# The store dashboard shows orders (Recent Orders, figures): the Commerce order's view permission. The Amazon store
+# dashboard: the Amazon store's and its orders' view permissions; Sync now also the sync permission.
+orders_page = page_permission_required("orders.view_order")
+amazon_store_page = page_permission_required(VIEW_STORE, change=SYNC_STORE)
 LIST_LIMIT = 20  # rows shown in each list of the Amazon store dashboard; the heading gives the full count
 
 
@@ -27,7 +30,7 @@ def order_grid_url(**params: str) -> str:
     return f"{url}?{urlencode(params)}" if params else url
 
 
-@staff_required
+@orders_page
 def index(request: HttpRequest) -> HttpResponse:
     period = periods.get_range(request.GET.get("range"))
     now = timezone.now()
@@ -65,7 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/index.html", context)
 
 
-@staff_required
+@orders_page
 def order_search(request: HttpRequest) -> HttpResponse:
     """Straight to the order when exactly one has this number (Commerce or Amazon); else the grid searched by it."""
     number = request.GET.get("q", "").strip()
@@ -79,7 +82,8 @@ def _amazon_status_context(store, now) -> dict:
     return {"store": store, "sync": sync_status.sync_status(store=store, now=now), "now": now}
 
 
-@staff_required
+@amazon_store_page
+@permission_required(VIEW_ORDER)
 def amazon_store(request: HttpRequest, store_id: int) -> HttpResponse:
     store = amazon_selectors.amazon_store(store_id)
     now = timezone.now()
@@ -111,7 +115,8 @@ def amazon_store(request: HttpRequest, store_id: int) -> HttpResponse:
     return render(request, "dashboard/amazon_store.html", context)
 
 
-@staff_required
+@amazon_store_page
+@permission_required(VIEW_ORDER)
 def amazon_store_sync_status(request: HttpRequest, store_id: int) -> HttpResponse:
     """The sync status card alone: the page polls it with htmx every few seconds."""
     store = amazon_selectors.amazon_store(store_id)
@@ -119,8 +124,7 @@ def amazon_store_sync_status(request: HttpRequest, store_id: int) -> HttpRespons
 
 
 @require_POST
-@staff_required
-@permission_required("amazon_channel.sync_amazonstore", raise_exception=True)
+@amazon_store_page
 def amazon_store_sync(request: HttpRequest, store_id: int) -> HttpResponse:
     """*Sync now*: queue the store's import (it runs in a worker, never inside this request)."""
     from amazon_channel.sync import request_store_sync

@@ -29,6 +29,14 @@ class OrderActionForm(forms.Form):
         kwargs["initial"].setdefault("version", order.version)
         super().__init__(*args, **kwargs)
 
+    def clean(self) -> dict:
+        data = super().clean()
+        if "version" in self.errors:
+            # The hidden version is missing or garbled: say so where the person reads it, not at an invisible field.
+            del self.errors["version"]
+            self.add_error(None, _("This form is incomplete or out of date. Reload the page and try again."))
+        return data
+
     def add_refusal(self, refusal: OrderActionRefused) -> None:
         """Put each of the service's field errors at its field; the rest, and the message, at the top."""
         placed = False

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from admin_ui.grid import ChoiceFilter, Column, Grid, RangeFilter
 
 from . import selectors
+from .buyer_data import buyer_column
 
 
 class AwaitingFilter(ChoiceFilter):
@@ -71,9 +72,9 @@ class OrderGrid(Grid):
         (_("Purchase Point"), lambda o: o.store.name),
         (_("Channel"), lambda o: o.channel),
         (_("Purchase Date"), lambda o: o.created_at.isoformat()),
-        (_("Bill-to Name"), lambda o: o.billing_name),
-        (_("Ship-to Name"), lambda o: o.shipping_name),
-        (_("Customer Email"), lambda o: o.customer_email),
+        (_("Bill-to Name"), buyer_column(lambda o: o.billing_name)),
+        (_("Ship-to Name"), buyer_column(lambda o: o.shipping_name)),
+        (_("Customer Email"), buyer_column(lambda o: o.customer_email)),
         (_("Grand Total (Base)"), lambda o: o.base_grand_total),
         (_("Base Currency"), lambda o: o.base_currency),
         (_("Grand Total (Purchased)"), lambda o: o.grand_total),
@@ -111,7 +112,7 @@ class InvoiceGrid(Grid):
         (_("Invoice"), lambda i: i.increment_id),
         (_("Invoice Date"), lambda i: i.created_at.isoformat()),
         (_("Order #"), lambda i: i.order.increment_id),
-        (_("Bill-to Name"), lambda i: i.order.billing_name),
+        (_("Bill-to Name"), buyer_column(lambda i: i.order.billing_name)),
         (_("Status"), lambda i: i.get_state_display()),
         (_("Amount"), lambda i: i.grand_total),
         (_("Currency"), lambda i: i.order.order_currency),
@@ -136,7 +137,7 @@ class ShipmentGrid(Grid):
         (_("Shipment"), lambda s: s.increment_id),
         (_("Ship Date"), lambda s: s.created_at.isoformat()),
         (_("Order #"), lambda s: s.order.increment_id),
-        (_("Ship-to Name"), lambda s: s.order.shipping_name),
+        (_("Ship-to Name"), buyer_column(lambda s: s.order.shipping_name)),
         (_("Total Quantity"), lambda s: s.total_qty),
     )
 
@@ -163,7 +164,7 @@ class CreditMemoGrid(Grid):
         (_("Credit Memo"), lambda c: c.increment_id),
         (_("Created"), lambda c: c.created_at.isoformat()),
         (_("Order #"), lambda c: c.order.increment_id),
-        (_("Bill-to Name"), lambda c: c.order.billing_name),
+        (_("Bill-to Name"), buyer_column(lambda c: c.order.billing_name)),
         (_("Status"), lambda c: c.get_state_display()),
         (_("Refunded"), lambda c: c.grand_total),
         (_("Currency"), lambda c: c.order.order_currency),

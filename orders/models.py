@@ -228,6 +228,8 @@ class Order(models.Model):
             ("hold_order", _("Can hold and unhold orders")),
             ("comment_order", _("Can comment on orders")),
             ("email_order", _("Can send order emails")),
+            # Buyers' name, email, phone and address: masked for everyone else (orders/buyer_data.py).
+            ("view_buyer_data", _("Can view buyer data (name, email, phone, address)")),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from admin_ui.mass_actions import report_mass_action, run_mass_action
 from admin_ui.permissions import permission_required
 
 from . import documents, rules, selectors, services, view_blocks
+from .buyer_data import csv_columns_for
 from .forms import (
     CommentForm,
     CreditMemoForm,
@@ -36,6 +37,7 @@ from .services import OrderActionRefused
 
 def _grid_page(request, grid_cls, rows, *, template: str, title, csv_name: str, extra: dict | None = None):
     grid = grid_cls.from_request(request, rows)
+    grid.csv_columns = csv_columns_for(request.user, grid.csv_columns)
     if request.GET.get("export") == "csv":
         return grid.csv_response(csv_name)
     context = {"grid": grid, "page": grid.page(), "title": title, **(extra or {})}
@@ -547,11 +549,17 @@ def order_email(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
 
+# A posted version that is no number matches no order: the service refuses it as stale instead of not checking.
+UNREADABLE_VERSION = -1
+
+
 def _posted_version(request: HttpRequest) -> int | None:
+    if "version" not in request.POST:
+        return None
     try:
         return int(request.POST["version"])
-    except (KeyError, ValueError):
-        return None
+    except ValueError:
+        return UNREADABLE_VERSION
 
 
 @require_POST
@@ -569,7 +577,7 @@ def order_comment(request: HttpRequest, order_id: int) -> HttpResponse:
             status=data.get("status") or None,
             notify_customer=data.get("notify_customer", False),
             visible_on_storefront=data.get("visible_on_storefront", False),
-            expected_version=data.get("version"),
+            expected_version=UNREADABLE_VERSION if "version" in form.errors else data.get("version"),
         )
     except OrderActionRefused as refusal:
         errors = "; ".join(m for msgs in refusal.field_errors.values() for m in msgs)
@@ -585,6 +593,8 @@ def order_comment(request: HttpRequest, order_id: int) -> HttpResponse:
 def _counted(singular: str, plural: str):
     return lambda n: ngettext(singular, plural, n) % {"count": n}
 
+
+MAX_ID = 2**63 - 1
 
 MASS_ACTIONS = {
     # action: (permission, service, "N orders were ...", "N orders could not be ...:"), whole sentences to translate
@@ -615,11 +625,13 @@ MASS_ACTIONS = {
 @permission_required("orders.view_order")
 def order_mass_action(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    # Ids beyond the database's bigint select nothing (and never reach it: PostgreSQL would refuse the query).
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit() and int(v) <= MAX_ID]
     back = reverse("orders:order_grid") + (f"?{request.POST['query']}" if request.POST.get("query") else "")
     if action == "export":
         # The selected orders, or (none selected) everything the grid's filters match.
         grid = OrderGrid(QueryDict(request.POST.get("query", "")), selectors.order_grid_rows(), path=back)
+        grid.csv_columns = csv_columns_for(request.user, grid.csv_columns)
         rows = grid.sorted().filter(pk__in=ids).iterator(chunk_size=2000) if ids else None
         return grid.csv_response("orders.csv", rows)
     if action in PRINT_ACTIONS:

@@ -10,7 +10,7 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from admin_ui.formatting import format_money
-from orders.tests.factories import staff_user
+from orders.tests.factories import grant, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -61,16 +61,17 @@ def test_missing_permission_is_a_403_page(client):
 
 
 def test_menu_shows_only_pages_the_user_may_open_and_marks_the_current_one(client):
-    client.force_login(staff_user("view_order"))
+    client.force_login(grant(staff_user("view_order"), "amazon_channel.view_amazonstore"))
     html = client.get(reverse("orders:order_grid")).content.decode()
     assert f'href="{reverse("orders:order_grid")}" class="active"' in html
     assert reverse("orders:invoice_grid") not in html  # no view_invoice permission
     assert reverse("dashboard:index") in html
     assert reverse("amazon_channel:store_list") in html
+    assert reverse("amazon_channel:push_outbox") not in html  # no view_outboundupdate permission
 
 
 def test_logout_is_a_post_and_ends_the_session(client):
-    client.force_login(staff_user())
+    client.force_login(staff_user("view_order"))
     assert client.get(reverse("logout")).status_code == 405  # a link or a prefetch can't sign anyone out
     assert client.get(reverse("dashboard:index")).status_code == 200
     response = client.post(reverse("logout"))

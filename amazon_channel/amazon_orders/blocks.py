@@ -12,6 +12,7 @@ from orders import view_blocks
 from orders.models import Order, OrderState
 
 from ..core.channel import is_amazon_order
+from ..core.permissions import VIEW_ORDER, VIEW_STORE
 from ..models import AmazonOrderStatus
 from . import selectors
 
@@ -45,6 +46,8 @@ def order_notices_block(request: HttpRequest, order: Order) -> str | None:
 
 def failed_imports_notice(request: HttpRequest) -> str:
     """The admin-wide banner: stores with Amazon orders that could not be imported, linking to them."""
+    if not request.user.has_perm(VIEW_ORDER):  # the banner links to Amazon orders they may not open
+        return ""
     failed = selectors.stores_with_failed_imports()
     if not failed:
         return ""
@@ -55,8 +58,8 @@ def failed_imports_notice(request: HttpRequest) -> str:
 
 def register() -> None:
     """Called when the app is ready."""
-    menu.register("channels", _("Amazon Stores"), "amazon_channel:store_list", order=10)
-    menu.register("channels", _("Amazon Orders"), "amazon_channel:order_grid", order=20)
+    menu.register("channels", _("Amazon Stores"), "amazon_channel:store_list", permission=VIEW_STORE, order=10)
+    menu.register("channels", _("Amazon Orders"), "amazon_channel:order_grid", permission=VIEW_ORDER, order=20)
     notices.register(failed_imports_notice)
     view_blocks.register("payment_shipping", payment_shipping_block)
     view_blocks.register("order_notices", order_notices_block)

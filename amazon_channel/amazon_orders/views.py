@@ -4,14 +4,12 @@ form, call one service or selector, render or redirect."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from admin_ui.permissions import permission_required
-
+from ..core.permissions import CANCEL_ORDER, CHANGE_ORDER, amazon_order_cancel_action, amazon_order_page
 from ..models import AmazonOrder, AmazonStore
 from ..sync import ImportRefused, import_now
 from . import selectors
@@ -19,10 +17,8 @@ from .forms import CancelAmazonOrderForm, ShippingAddressForm
 from .grids import AmazonOrderGrid, StoreAmazonOrderGrid
 from .services import AmazonOrderActionRefused, request_amazon_cancel, update_shipping_address
 
-staff_required = staff_member_required(login_url="login")
 
-
-@staff_required
+@amazon_order_page
 def order_grid(request: HttpRequest, store_pk: int | None = None) -> HttpResponse:
     store = get_object_or_404(AmazonStore, pk=store_pk) if store_pk else None
     grid_class = StoreAmazonOrderGrid if store else AmazonOrderGrid
@@ -31,12 +27,12 @@ def order_grid(request: HttpRequest, store_pk: int | None = None) -> HttpRespons
         "store": store,
         "grid": grid,
         "page": grid.page(),
-        "can_import": request.user.has_perm("amazon_channel.change_amazonorder"),
+        "can_import": request.user.has_perm(CHANGE_ORDER),
     }
     return render(request, "amazon_channel/amazon_orders/order_grid.html", context)
 
 
-@staff_required
+@amazon_order_page
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         amazon_order = selectors.amazon_order_detail(pk=pk)
@@ -63,16 +59,15 @@ def _render_detail(
             "pending_cancel": selectors.pending_cancel_request(amazon_order),
             "address_form": address_form or ShippingAddressForm(initial=ShippingAddressForm.initial_from(amazon_order)),
             "cancel_form": cancel_form or CancelAmazonOrderForm(),
-            "can_cancel_perm": request.user.has_perm("amazon_channel.cancel_amazonorder"),
-            "can_edit_perm": request.user.has_perm("amazon_channel.change_amazonorder"),
+            "can_cancel_perm": request.user.has_perm(CANCEL_ORDER),
+            "can_edit_perm": request.user.has_perm(CHANGE_ORDER),
         },
         status=status,
     )
 
 
 @require_POST
-@staff_required
-@permission_required("amazon_channel.change_amazonorder")
+@amazon_order_page
 def order_address(request: HttpRequest, pk: int) -> HttpResponse:
     amazon_order = get_object_or_404(AmazonOrder, pk=pk)
     form = ShippingAddressForm(request.POST)
@@ -90,8 +85,7 @@ def order_address(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
-@permission_required("amazon_channel.cancel_amazonorder")
+@amazon_order_cancel_action
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     amazon_order = get_object_or_404(AmazonOrder, pk=pk)
     form = CancelAmazonOrderForm(request.POST)
@@ -108,8 +102,7 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
-@permission_required("amazon_channel.change_amazonorder")
+@amazon_order_page
 def order_import_now(request: HttpRequest, pk: int) -> HttpResponse:
     """*Import now*: the Commerce order of one Amazon order that has none."""
     amazon_order = get_object_or_404(AmazonOrder, pk=pk)

@@ -15,12 +15,13 @@ from orders import view_blocks
 from orders.models import CreditMemo, Order, Shipment
 
 from ..core.channel import is_amazon_order
+from ..core.permissions import RETRY_UPDATE, VIEW_UPDATE
 from ..core.reasons import ADJUSTMENT_REASON_CHOICES, DEFAULT_ADJUSTMENT_REASON, cancel_reason_label
 from ..models import OutboundUpdate
 from . import selectors
 from .recording import ADJUSTMENT_REASON_KEY
 
-RETRY_PERMISSION = "amazon_channel.retry_outboundupdate"
+RETRY_PERMISSION = RETRY_UPDATE
 
 
 def describe_update(update: OutboundUpdate) -> str:
@@ -108,4 +109,6 @@ def register() -> None:
     view_blocks.register("shipment", render_shipment_sent_to_amazon)
     view_blocks.register("credit_memo", render_credit_memo_sent_to_amazon)
     view_blocks.register_form_extension("credit_memo", credit_memo_form_extension)
-    menu.register("channels", gettext_lazy("Updates to Amazon"), "amazon_channel:push_outbox", order=30)
+    menu.register(
+        "channels", gettext_lazy("Updates to Amazon"), "amazon_channel:push_outbox", permission=VIEW_UPDATE, order=30
+    )

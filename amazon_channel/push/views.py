@@ -4,7 +4,6 @@ flash, redirect."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,14 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from admin_ui.permissions import permission_required
-
+from ..core.permissions import update_page
 from ..models import OutboundUpdate
 from . import scheduling
 from .blocks import RETRY_PERMISSION, _decorate, describe_update
 from .grids import OutboxGrid
-
-staff_required = staff_member_required(login_url="login")
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -31,8 +27,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 @require_POST
-@staff_required
-@permission_required(RETRY_PERMISSION)
+@update_page
 def retry_update(request: HttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(OutboundUpdate.objects.select_related("amazon_order"), pk=pk)
     if scheduling.retry_update(update=update, actor=request.user):
@@ -47,7 +42,7 @@ def retry_update(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(_safe_next(request, reverse("amazon_channel:push_outbox")))
 
 
-@staff_required
+@update_page
 def outbox_list(request: HttpRequest) -> HttpResponse:
     """Channel page: updates not yet accepted by Amazon across stores, filterable, with bulk retry."""
     grid = OutboxGrid.from_request(request, OutboundUpdate.objects.all())
@@ -58,10 +53,9 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required
-@permission_required(RETRY_PERMISSION)
+@update_page
 def retry_updates(request: HttpRequest) -> HttpResponse:
-    ids = [int(pk) for pk in request.POST.getlist("update") if pk.isdigit()]
+    ids = [int(pk) for pk in request.POST.getlist("update") if pk.isdigit() and int(pk) < 2**63]
     if not ids:
         messages.error(request, _("Choose the updates to send again."))
     else:

@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import OrderState, OrderStatus
 
-from ..models import AmazonStore
+from ..models import (
+    CLIENT_SECRET_MAX_LENGTH,
+    REFRESH_TOKEN_MAX_LENGTH,
+    SYNC_INTERVAL_MAX,
+    SYNC_INTERVAL_MIN,
+    AmazonStore,
+)
 from ..sync import skipped_count
 
 
@@ -20,12 +26,14 @@ class AmazonStoreForm(forms.ModelForm):
     client_secret = forms.CharField(
         label=_("LWA client secret"),
         required=False,
+        max_length=CLIENT_SECRET_MAX_LENGTH,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_("Stored encrypted and never shown again. Leave blank to keep the saved one."),
     )
     refresh_token = forms.CharField(
         label=_("Refresh token"),
         required=False,
+        max_length=REFRESH_TOKEN_MAX_LENGTH,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_("Stored encrypted and never shown again. Leave blank to keep the saved one."),
     )
@@ -70,8 +78,9 @@ class AmazonStoreForm(forms.ModelForm):
             required=False,
             choices=[("", "---------"), *((s.code, s.display_label) for s in statuses)],
         )
-        self.fields["sync_interval_minutes"].min_value = 1
-        self.fields["sync_interval_minutes"].widget.attrs["min"] = 1
+        interval = self.fields["sync_interval_minutes"]
+        interval.min_value, interval.max_value = SYNC_INTERVAL_MIN, SYNC_INTERVAL_MAX
+        interval.widget.attrs.update(min=SYNC_INTERVAL_MIN, max=SYNC_INTERVAL_MAX)
         if self.instance.pk is None:
             for name in ("client_secret", "refresh_token"):
                 self.fields[name].required = True
@@ -103,8 +112,10 @@ class AmazonStoreForm(forms.ModelForm):
 
     def clean_sync_interval_minutes(self) -> int:
         value = self.cleaned_data["sync_interval_minutes"]
-        if value < 1:
+        if value < SYNC_INTERVAL_MIN:
             raise forms.ValidationError(_("Sync at most once a minute."))
+        if value > SYNC_INTERVAL_MAX:
+            raise forms.ValidationError(_("Sync at least once a day (at most 1440 minutes)."))
         return value
 
     def clean(self) -> dict:

@@ -4,7 +4,6 @@ communication log. Thin views: parse a form, call one service, flash, redirect."
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -13,28 +12,34 @@ from django.views.decorators.http import require_POST
 from admin_ui.permissions import permission_required
 
 from .. import sync
+from ..core.permissions import (
+    ADD_STORE,
+    CHANGE_STORE,
+    communication_log_page,
+    store_add_page,
+    store_page,
+    store_sync_action,
+)
 from ..models import AmazonStore
 from . import selectors
 from .forms import AmazonStoreForm, RecoverOrderForm, SyncNowForm
 from .grids import CommunicationLogGrid
 from .services import check_amazon_connection, preview_amazon_store, save_amazon_store
 
-staff_required = staff_member_required(login_url="login")
 
-
-@staff_required
+@store_page
 def store_list(request: HttpRequest) -> HttpResponse:
     return render(request, "amazon_channel/stores/store_list.html", {"stores": selectors.store_list()})
 
 
-@staff_required
-@permission_required("amazon_channel.add_amazonstore")
+@store_add_page
+@permission_required(ADD_STORE)
 def store_add(request: HttpRequest) -> HttpResponse:
     return _store_form(request, store=None)
 
 
-@staff_required
-@permission_required("amazon_channel.change_amazonstore")
+@store_page
+@permission_required(CHANGE_STORE)
 def store_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _store_form(request, store=get_object_or_404(AmazonStore, pk=pk))
 
@@ -78,8 +83,7 @@ def _credential_data(form: AmazonStoreForm) -> dict:
 
 
 @require_POST
-@staff_required
-@permission_required("amazon_channel.sync_amazonstore")
+@store_sync_action
 def store_sync(request: HttpRequest, pk: int) -> HttpResponse:
     store = get_object_or_404(AmazonStore, pk=pk)
     form = SyncNowForm(request.POST)
@@ -92,8 +96,7 @@ def store_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required
-@permission_required("amazon_channel.sync_amazonstore")
+@store_sync_action
 def store_recover_order(request: HttpRequest, pk: int) -> HttpResponse:
     store = get_object_or_404(AmazonStore, pk=pk)
     form = RecoverOrderForm(request.POST)
@@ -114,7 +117,7 @@ def store_recover_order(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("amazon_channel:order_detail", pk=amazon_order.pk)
 
 
-@staff_required
+@communication_log_page
 def communication_log(request: HttpRequest, pk: int) -> HttpResponse:
     store = get_object_or_404(AmazonStore, pk=pk)
     grid = CommunicationLogGrid.from_request(request, selectors.communication_log(store=store))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -35,6 +36,23 @@ class TrackInput:
     items: Mapping[int, object] = field(default_factory=dict)
 
 
+# What Amazon's confirmShipment takes for a tracking number / carrier name, and what a label scanner types: short,
+# printable text. A NUL can't be stored by PostgreSQL; a longer text would be refused by Amazon after the fact.
+TRACK_TEXT_MAX_LENGTH = 50
+
+
+def track_text_problem(value: str) -> str | None:
+    """Why a tracking number or carrier title can't be used, or None."""
+    if len(value) > TRACK_TEXT_MAX_LENGTH:
+        return _("Use at most %(max)d characters (this has %(length)d).") % {
+            "max": TRACK_TEXT_MAX_LENGTH,
+            "length": len(value),
+        }
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        return _("Remove the control characters (such as tabs or NUL) from it.")
+    return None
+
+
 def clean_tracks(tracks: Sequence[TrackInput]) -> list[TrackInput]:
     """Refuse an empty tracking number or an unknown carrier; fill the title from the carrier when blank."""
     carriers = dict(ShipmentTrack.Carrier.choices)
@@ -49,6 +67,10 @@ def clean_tracks(tracks: Sequence[TrackInput]) -> list[TrackInput]:
             errors[f"track_{n}_number"] = [_("Enter the tracking number.")]
         if code == ShipmentTrack.Carrier.CUSTOM and not title:
             errors[f"track_{n}_title"] = [_("Enter the carrier's name for a custom carrier.")]
+        for part, value in (("number", number), ("title", title)):
+            problem = track_text_problem(value)
+            if problem:
+                errors.setdefault(f"track_{n}_{part}", []).append(problem)
         cleaned.append(TrackInput(code, title or str(carriers.get(code, "")), number, track.items))
     if errors:
         raise OrderActionRefused(_("Check the tracking numbers."), errors)

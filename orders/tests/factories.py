@@ -57,6 +57,7 @@ SALES_PERMISSIONS = (
     "hold_order",
     "comment_order",
     "email_order",
+    "view_buyer_data",
 )
 
 
@@ -66,6 +67,14 @@ def staff_user(*perms: str, username: str | None = None):
     codenames = SALES_PERMISSIONS if perms == ("all",) else perms
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="orders", codename__in=codenames))
     return get_user_model().objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
+
+
+def grant(user, *perms: str):
+    """The same user, with these permissions added ("app_label.codename"), freshly loaded (no stale cache)."""
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return get_user_model().objects.get(pk=user.pk)
 
 
 def make_address(**overrides) -> NewAddress:

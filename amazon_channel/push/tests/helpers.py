@@ -8,7 +8,8 @@ from amazon_channel.models import OutboundUpdate
 
 
 def grant_retry(user):
-    user.user_permissions.add(Permission.objects.get(codename="retry_outboundupdate"))
+    """The user may open Updates to Amazon and retry an update."""
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["retry_outboundupdate", "view_outboundupdate"]))
     return type(user).objects.get(pk=user.pk)  # fresh permission cache
 
 

@@ -22,7 +22,7 @@ D = Decimal
 @pytest.fixture
 def ops(client):
     user = staff_user("all", username="ops")
-    user.user_permissions.add(Permission.objects.get(codename="retry_outboundupdate"))
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["retry_outboundupdate", "view_outboundupdate"]))
     user = type(user).objects.get(pk=user.pk)
     client.force_login(user)
     return user

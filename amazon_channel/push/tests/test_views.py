@@ -10,6 +10,7 @@ from django.urls import reverse
 from amazon_channel.models import OutboundUpdate
 from amazon_channel.testing.amazon_orders import Line, make_amazon_order, refund, ship, update_for
 from amazon_channel.testing.factories import AmazonStoreFactory
+from orders.tests.factories import grant
 
 from .helpers import failed, grant_retry
 
@@ -84,7 +85,7 @@ def test_outbox_page_filters_and_bulk_retries(client, staff, store):
 
 
 def test_outbox_page_queries_do_not_grow_with_rows(client, staff, store, django_assert_max_num_queries):
-    client.force_login(staff)
+    client.force_login(grant(staff, "amazon_channel.view_outboundupdate"))
     url = reverse("amazon_channel:push_outbox")
 
     def add(n):

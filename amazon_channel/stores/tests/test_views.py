@@ -17,7 +17,7 @@ from amazon_channel.sync import tasks
 from amazon_channel.testing.amazon_orders import amazon_item, amazon_order, imported
 from amazon_channel.testing.factories import AmazonStoreFactory, store_form_data
 from amazon_channel.testing.fake_amazon import FakeAmazon
-from orders.tests.factories import StoreFactory, UserFactory
+from orders.tests.factories import StoreFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +144,8 @@ def test_sync_now_queues_the_stores_import(
 
 
 def test_actions_need_their_permission(client, amazon_store):
-    user = UserFactory(username="viewer")
+    # A viewer: may open the stores and the Amazon orders, nothing more.
+    user = grant(UserFactory(username="viewer"), "amazon_channel.view_amazonstore", "amazon_channel.view_amazonorder")
     client.force_login(user)
     row = imported(amazon_store, amazon_order())[0]
     assert client.get(reverse("amazon_channel:store_add")).status_code == 403
