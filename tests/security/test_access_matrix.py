@@ -46,6 +46,11 @@ PAGES = {
     "orders:shipment_view": Page(GET, 404),  # no shipment in the fixture: the gate comes first
     "orders:creditmemo_grid": Page(GET, 200),
     "orders:creditmemo_view": Page(GET, 404),
+    "orders:invoice_print": Page(GET, 200),  # printing also needs view buyer data: a document carries the address
+    "orders:shipment_print": Page(GET, 404),
+    "orders:creditmemo_print": Page(GET, 404),
+    "orders:documents_print": Page(POST, 302),  # nothing checked: back to the grid with a message
+    "orders:store_information": Page(GET, 200),
     "amazon_channel:store_list": Page(GET, 200),
     "amazon_channel:store_add": Page(GET, 200),
     "amazon_channel:store_edit": Page(GET, 200),
@@ -100,12 +105,16 @@ def world():
         "store_id": store.pk,
         "store_pk": store.pk,
     }
-    return {"ids": ids, "store": store, "amazon_order": row}
+    return {"ids": ids, "store": store, "amazon_order": row, "order_store_id": order.store_id}
 
 
 def url_of(name: str, world) -> str:
     route = dict(url_patterns())[name]
     kwargs = {key: value for key, value in world["ids"].items() if f"<int:{key}>" in route}
+    if name == "orders:store_information":
+        kwargs["store_id"] = world["order_store_id"]
+    if "<str:kind>" in route:
+        kwargs["kind"] = "invoice"
     if "<int:pk>" in route:
         if name.startswith("amazon_channel:store_") or name == "amazon_channel:communication_log":
             kwargs["pk"] = world["store"].pk
@@ -181,3 +190,25 @@ def test_buyer_data_is_masked_without_the_permission_and_shown_with_it(client, w
     assert "Veronica Costello" in shown["order grid"] and "roni_cost@example.com" in shown["order grid CSV"]
     assert "6146 Honey Bluff Parkway" in shown["order view"]
     assert amazon_buyer in shown["Amazon order grid"] and amazon_buyer in shown["Amazon order details"]
+
+
+def test_documents_print_only_for_those_who_may_see_buyer_data(client, world):
+    """A printed invoice or packing slip carries the buyer's name and address: without *view buyer data* there is no
+    Print button or print action, and the print URLs answer 403."""
+    order_id, invoice_id = world["ids"]["order_id"], world["ids"]["invoice_id"]
+    viewer = UserFactory(username="viewer")
+    viewer.user_permissions.set(Permission.objects.exclude(codename="view_buyer_data"))
+    client.force_login(type(viewer).objects.get(pk=viewer.pk))
+
+    assert b'data-testid="print-document"' not in client.get(reverse("orders:invoice_view", args=[invoice_id])).content
+    assert b'value="print_invoices"' not in client.get(reverse("orders:order_grid")).content
+    assert b'data-testid="print-selected"' not in client.get(reverse("orders:invoice_grid")).content
+    assert client.get(reverse("orders:invoice_print", args=[invoice_id])).status_code == 403
+    assert client.post(reverse("orders:documents_print", args=["invoice"]), {"ids": [invoice_id]}).status_code == 403
+    mass = {"action": "print_invoices", "ids": [order_id]}
+    assert client.post(reverse("orders:order_mass_action"), mass).status_code == 403
+
+    client.force_login(everything())
+    assert b'data-testid="print-document"' in client.get(reverse("orders:invoice_view", args=[invoice_id])).content
+    printed = client.get(reverse("orders:invoice_print", args=[invoice_id]))
+    assert printed.status_code == 200 and printed["Content-Type"] == "application/pdf"
