@@ -160,6 +160,9 @@ class Order:
     is_business: bool = False
     packages: list[dict[str, Any]] = field(default_factory=list)
     cancellation: dict[str, str] | None = None  # requester, cancelReason, cancelledBy
+    # The buyer asked to cancel (requester, cancelReason) and the seller has not cancelled yet.
+    cancel_request: dict[str, str] | None = None
+    in_store_pickup: bool = False
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0  # bumped on every change; stale lifecycle events are dropped
 
@@ -198,7 +201,15 @@ class Order:
     def to_api(self, included: set[str] | frozenset[str]) -> dict[str, Any]:
         mp = self.marketplace
         priced = self.status != PENDING
-        programs = [p for p, on in (("PRIME", self.is_prime), ("AMAZON_BUSINESS", self.is_business)) if on]
+        programs = [
+            p
+            for p, on in (
+                ("PRIME", self.is_prime),
+                ("AMAZON_BUSINESS", self.is_business),
+                ("IN_STORE_PICK_UP", self.in_store_pickup),
+            )
+            if on
+        ]
         data: dict[str, Any] = {
             "orderId": self.order_id,
             "createdTime": iso(self.created),
@@ -263,6 +274,8 @@ class Order:
                     "cancelReason": self.cancellation["cancelReason"],
                 }
             data["cancellation"] = cancellation
+        elif "CANCELLATION" in included and self.cancel_request and item.quantity_open:
+            data["cancellation"] = {"cancellationRequest": dict(self.cancel_request)}
         if "FULFILLMENT" in included:
             data["fulfillment"] = {
                 "quantityFulfilled": item.quantity_shipped,
@@ -341,6 +354,8 @@ class Order:
             "packages": self.packages,
             "cancellation": self.cancellation,
             "adjustments": self.adjustments,
+            "cancel_request": self.cancel_request,
+            "in_store_pickup": self.in_store_pickup,
         }
 
 
@@ -360,6 +375,8 @@ class Kind:
     late_indexed: bool = False
     lifecycle: bool = True  # schedule PENDING -> UNSHIPPED (-> SHIPPED by Amazon) as the clock moves
     buyer_cancels_after: int | None = None  # seconds after creation
+    buyer_requests_cancel: bool = False  # the buyer asks to cancel; the seller decides (cancellationRequest)
+    in_store_pickup: bool = False  # the IN_STORE_PICK_UP program (merchant orders only)
 
 
 class OrderFactory:
@@ -461,6 +478,10 @@ class OrderFactory:
             address=address,
             is_prime=prime,
             is_business=business,
+            cancel_request={"requester": "BUYER", "cancelReason": "Ordered by mistake"}
+            if kind.buyer_requests_cancel
+            else None,
+            in_store_pickup=kind.in_store_pickup and fulfilled_by == MERCHANT,
         )
 
     def tracking(self, order: Order) -> dict[str, str]:

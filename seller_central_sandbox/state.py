@@ -282,6 +282,7 @@ class Sandbox:
         for item in order.items:
             item.quantity_cancelled += item.quantity_open
         order.cancellation = {"requester": requester or "", "cancelReason": reason, "cancelledBy": by}
+        order.cancel_request = None  # decided: the execution says what happened
         order.status = o.CANCELLED if not any(i.quantity_shipped for i in order.items) else order.derive_status()
         self.touch(order, when, bulk=bulk)
 
