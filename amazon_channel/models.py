@@ -210,6 +210,20 @@ class AmazonOrder(models.Model):
         return _FULFILLED_BY_LABELS.get(self.fulfilled_by, self.fulfilled_by)
 
     @property
+    def buyer_cancel_request(self) -> str | None:
+        """The buyer's reason while they asked Amazon to cancel and nobody has yet (an item's cancellationRequest
+        without a cancellationExecution); None otherwise. "" when the buyer gave no reason."""
+        if self.status == AmazonOrderStatus.CANCELLED:
+            return None
+        for item in (self.raw or {}).get("orderItems") or []:
+            cancellation = item.get("cancellation") if isinstance(item, dict) else None
+            if isinstance(cancellation, dict) and not cancellation.get("cancellationExecution"):
+                request = cancellation.get("cancellationRequest")
+                if isinstance(request, dict):
+                    return str(request.get("cancelReason") or "")
+        return None
+
+    @property
     def is_in_store_pickup(self) -> bool:
         """Amazon's IN_STORE_PICK_UP program: the buyer collects it in store, so it is never shipped by carrier."""
         programs = (self.raw or {}).get("programs") or []

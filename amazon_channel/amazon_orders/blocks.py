@@ -34,6 +34,17 @@ def order_notices_block(request: HttpRequest, order: Order) -> str | None:
     if not is_amazon_order(order) or order.state in {OrderState.CANCELED, OrderState.CLOSED}:
         return None
     amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
+    if amazon_order is not None and amazon_order.buyer_cancel_request is not None:
+        return render_to_string(
+            "amazon_channel/amazon_orders/blocks/buyer_cancel_request.html",
+            {
+                "amazon_order": amazon_order,
+                "reason": amazon_order.buyer_cancel_request,
+                "pending_cancel": selectors.pending_cancel_request(amazon_order),
+                "can_cancel_perm": request.user.has_perm("amazon_channel.cancel_amazonorder"),
+            },
+            request=request,
+        )
     if amazon_order is None or amazon_order.status != AmazonOrderStatus.CANCELLED:
         return None
     return render_to_string(
