@@ -163,6 +163,7 @@ class Order:
     # The buyer asked to cancel (requester, cancelReason) and the seller has not cancelled yet.
     cancel_request: dict[str, str] | None = None
     in_store_pickup: bool = False
+    pickup_status: str | None = None  # the last updateShipmentStatus: ReadyForPickup, PickedUp, RefusedPickup
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0  # bumped on every change; stale lifecycle events are dropped
 
@@ -356,6 +357,7 @@ class Order:
             "adjustments": self.adjustments,
             "cancel_request": self.cancel_request,
             "in_store_pickup": self.in_store_pickup,
+            "pickup_status": self.pickup_status,
         }
 
 
