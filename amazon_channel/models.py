@@ -151,6 +151,9 @@ class AmazonOrderStatus(models.TextChoices):
 _STATUS_LABELS = dict(AmazonOrderStatus.choices)
 
 
+IN_STORE_PICK_UP = "IN_STORE_PICK_UP"
+
+
 class AmazonOrder(models.Model):
     class FulfilledBy(models.TextChoices):
         MERCHANT = "MERCHANT", _("Merchant")
@@ -238,6 +241,26 @@ class AmazonOrder(models.Model):
     def get_fulfilled_by_display(self) -> str:
         # The same, for the import, which names the channel in every imported order's comment.
         return _FULFILLED_BY_LABELS.get(self.fulfilled_by, self.fulfilled_by)
+
+    @property
+    def buyer_cancel_request(self) -> str | None:
+        """The buyer's reason while they asked Amazon to cancel and nobody has yet (an item's cancellationRequest
+        without a cancellationExecution); None otherwise. "" when the buyer gave no reason."""
+        if self.status == AmazonOrderStatus.CANCELLED:
+            return None
+        for item in (self.raw or {}).get("orderItems") or []:
+            cancellation = item.get("cancellation") if isinstance(item, dict) else None
+            if isinstance(cancellation, dict) and not cancellation.get("cancellationExecution"):
+                request = cancellation.get("cancellationRequest")
+                if isinstance(request, dict):
+                    return str(request.get("cancelReason") or "")
+        return None
+
+    @property
+    def is_in_store_pickup(self) -> bool:
+        """Amazon's IN_STORE_PICK_UP program: the buyer collects it in store, so it is never shipped by carrier."""
+        programs = (self.raw or {}).get("programs") or []
+        return isinstance(programs, list) and IN_STORE_PICK_UP in programs
 
     @property
     def can_cancel(self) -> bool:

@@ -419,6 +419,10 @@ def shipment_new(request: HttpRequest, order_id: int) -> HttpResponse:
     if not rules.can_ship(order, items):
         messages.error(request, _("The order does not allow a shipment to be created."))
         return _back_to_order(order.pk)
+    refused = view_blocks.refusal("ship", order)
+    if refused:
+        messages.error(request, refused)
+        return _back_to_order(order.pk)
     form = ShipmentForm(request.POST or None, order=order, items=items)
     if request.method == "POST" and form.is_valid():
         try:

@@ -39,6 +39,7 @@ API_RULES = [
     Rule("/orders/2026-01-01/orders", methods=["GET"], endpoint="searchOrders"),
     Rule("/orders/2026-01-01/orders/<orderId>", methods=["GET"], endpoint="getOrder"),
     Rule("/orders/v0/orders/<orderId>/shipmentConfirmation", methods=["POST"], endpoint="confirmShipment"),
+    Rule("/orders/v0/orders/<orderId>/shipment", methods=["POST"], endpoint="updateShipmentStatus"),
     Rule("/feeds/2021-06-30/documents", methods=["POST"], endpoint="createFeedDocument"),
     Rule("/feeds/2021-06-30/documents/<feedDocumentId>", methods=["GET"], endpoint="getFeedDocument"),
     Rule("/feeds/2021-06-30/feeds", methods=["POST"], endpoint="createFeed"),

@@ -161,6 +161,10 @@ class Order:
     is_business: bool = False
     packages: list[dict[str, Any]] = field(default_factory=list)
     cancellation: dict[str, str] | None = None  # requester, cancelReason, cancelledBy
+    # The buyer asked to cancel (requester, cancelReason) and the seller has not cancelled yet.
+    cancel_request: dict[str, str] | None = None
+    in_store_pickup: bool = False
+    pickup_status: str | None = None  # the last updateShipmentStatus: ReadyForPickup, PickedUp, RefusedPickup
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0  # bumped on every change; stale lifecycle events are dropped
     seller_id: str = "A2SANDBOXSELLER"  # whose order it is: another seller's token never sees it
@@ -200,7 +204,15 @@ class Order:
     def to_api(self, included: set[str] | frozenset[str]) -> dict[str, Any]:
         mp = self.marketplace
         priced = self.status != PENDING
-        programs = [p for p, on in (("PRIME", self.is_prime), ("AMAZON_BUSINESS", self.is_business)) if on]
+        programs = [
+            p
+            for p, on in (
+                ("PRIME", self.is_prime),
+                ("AMAZON_BUSINESS", self.is_business),
+                ("IN_STORE_PICK_UP", self.in_store_pickup),
+            )
+            if on
+        ]
         data: dict[str, Any] = {
             "orderId": self.order_id,
             "createdTime": iso(self.created),
@@ -265,6 +277,8 @@ class Order:
                     "cancelReason": self.cancellation["cancelReason"],
                 }
             data["cancellation"] = cancellation
+        elif "CANCELLATION" in included and self.cancel_request and item.quantity_open:
+            data["cancellation"] = {"cancellationRequest": dict(self.cancel_request)}
         if "FULFILLMENT" in included:
             data["fulfillment"] = {
                 "quantityFulfilled": item.quantity_shipped,
@@ -348,6 +362,9 @@ class Order:
             "packages": self.packages,
             "cancellation": self.cancellation,
             "adjustments": self.adjustments,
+            "cancel_request": self.cancel_request,
+            "in_store_pickup": self.in_store_pickup,
+            "pickup_status": self.pickup_status,
         }
 
 
@@ -368,6 +385,8 @@ class Kind:
     lifecycle: bool = True  # schedule PENDING -> UNSHIPPED (-> SHIPPED by Amazon) as the clock moves
     buyer_cancels_after: int | None = None  # seconds after creation
     seller_id: str | None = None  # None: the default seller (state.SELLER_ID)
+    buyer_requests_cancel: bool = False  # the buyer asks to cancel; the seller decides (cancellationRequest)
+    in_store_pickup: bool = False  # the IN_STORE_PICK_UP program (merchant orders only)
 
 
 class OrderFactory:
@@ -469,6 +488,10 @@ class OrderFactory:
             address=address,
             is_prime=prime,
             is_business=business,
+            cancel_request={"requester": "BUYER", "cancelReason": "Ordered by mistake"}
+            if kind.buyer_requests_cancel
+            else None,
+            in_store_pickup=kind.in_store_pickup and fulfilled_by == MERCHANT,
         )
 
     def tracking(self, order: Order) -> dict[str, str]:

@@ -159,6 +159,42 @@ class OrdersApi:
             sandbox.touch(order, now)
         return Reply(204)
 
+    def op_updateShipmentStatus(self, request: Request, body: bytes, orderId: str) -> Reply:
+        """v0 updateShipmentStatus, for in-store pickup orders: ReadyForPickup, then PickedUp (the order is shipped,
+        without a package) or RefusedPickup (Amazon cancels it for the buyer)."""
+        payload = self._json_body(body, "updateShipmentStatus")
+        if not ORDER_ID.match(orderId):
+            return invalid(f"Invalid orderId {orderId!r}: expected 3-7-7 digits.")
+        status = payload["shipmentStatus"]
+        sandbox = self.sandbox
+        with sandbox.lock:
+            order = sandbox.orders.get(orderId)
+            if order is None:
+                return error(404, "NotFound", f"Order {orderId} was not found.")
+            if payload["marketplaceId"] != order.marketplace_id:
+                return invalid(f"Order {orderId} does not belong to marketplace {payload['marketplaceId']}.")
+            if not order.in_store_pickup:
+                return invalid(f"Order {orderId} is not an in-store pickup order.")
+            if order.status not in {o.UNSHIPPED, o.PARTIALLY_SHIPPED}:
+                if order.pickup_status == status:
+                    return Reply(204)  # the same status again (a retry)
+                return invalid(f"Order {orderId} is {order.status}; its pickup status can no longer change.")
+            if status in {"PickedUp", "RefusedPickup"} and order.pickup_status != "ReadyForPickup":
+                return invalid(f"Order {orderId} must be ReadyForPickup before it is {status}.")
+            now = sandbox.clock.now()
+            order.pickup_status = status
+            order.version += 1  # nothing planned for this order happens any more
+            if status == "PickedUp":
+                for item in order.items:
+                    item.quantity_shipped += item.quantity_open
+                order.status = order.derive_status()
+                sandbox.touch(order, now)
+            elif status == "RefusedPickup":
+                sandbox.cancel(order, now, requester="BUYER", reason="BuyerCanceled", by="AMAZON")
+            else:
+                sandbox.touch(order, now)
+        return Reply(204)
+
 
 def _package_tracking(detail: dict[str, Any]) -> dict[str, Any]:
     return {

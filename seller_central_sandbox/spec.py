@@ -20,7 +20,7 @@ import jsonschema
 # The operations the sandbox serves, by model file; the rest of each model is left alone (v0 has a getOrder too).
 SERVED = {
     "orders_2026-01-01.json": {"searchOrders", "getOrder"},
-    "ordersV0.json": {"confirmShipment"},
+    "ordersV0.json": {"confirmShipment", "updateShipmentStatus"},
     "feeds_2021-06-30.json": {"createFeedDocument", "createFeed", "getFeed", "getFeedDocument", "cancelFeed"},
 }
 

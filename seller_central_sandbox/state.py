@@ -51,6 +51,7 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "searchOrders": (0.0056, 20),
     "getOrder": (0.5, 30),
     "confirmShipment": (2.0, 10),
+    "updateShipmentStatus": (5.0, 15),
     "createFeedDocument": (0.5, 15),
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),
@@ -305,6 +306,7 @@ class Sandbox:
         for item in order.items:
             item.quantity_cancelled += item.quantity_open
         order.cancellation = {"requester": requester or "", "cancelReason": reason, "cancelledBy": by}
+        order.cancel_request = None  # decided: the execution says what happened
         order.status = o.CANCELLED if not any(i.quantity_shipped for i in order.items) else order.derive_status()
         self.touch(order, when, bulk=bulk)
 

@@ -35,6 +35,17 @@ def order_notices_block(request: HttpRequest, order: Order) -> str | None:
     if not is_amazon_order(order) or order.state in {OrderState.CANCELED, OrderState.CLOSED}:
         return None
     amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
+    if amazon_order is not None and amazon_order.buyer_cancel_request is not None:
+        return render_to_string(
+            "amazon_channel/amazon_orders/blocks/buyer_cancel_request.html",
+            {
+                "amazon_order": amazon_order,
+                "reason": amazon_order.buyer_cancel_request,
+                "pending_cancel": selectors.pending_cancel_request(amazon_order),
+                "can_cancel_perm": request.user.has_perm("amazon_channel.cancel_amazonorder"),
+            },
+            request=request,
+        )
     if amazon_order is None or amazon_order.status != AmazonOrderStatus.CANCELLED:
         return None
     return render_to_string(
@@ -56,6 +67,16 @@ def failed_imports_notice(request: HttpRequest) -> str:
     )
 
 
+def refuse_carrier_shipment(order: Order) -> str | None:
+    """New Shipment is refused for an in-store pickup order: Amazon has no carrier shipment for it."""
+    if not is_amazon_order(order):
+        return None
+    amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
+    if amazon_order is None or not amazon_order.is_in_store_pickup:
+        return None
+    return str(_("This is an in-store pickup order at Amazon: it is handed over in store, never shipped by carrier."))
+
+
 def register() -> None:
     """Called when the app is ready."""
     menu.register("channels", _("Amazon Stores"), "amazon_channel:store_list", permission=VIEW_STORE, order=10)
@@ -63,3 +84,4 @@ def register() -> None:
     notices.register(failed_imports_notice)
     view_blocks.register("payment_shipping", payment_shipping_block)
     view_blocks.register("order_notices", order_notices_block)
+    view_blocks.register_refusal("ship", refuse_carrier_shipment)

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from orders.models import Order
+from orders.models import Order, Product
 from orders.services import (
     BuyerInput,
     NewAddress,
@@ -49,6 +49,7 @@ def create_commerce_orders(
             _fail(store, row, exc.message, result)
     if not prepared:
         return
+    _note_stock(prepared)
     _attach_customers(store, prepared)
     try:
         with transaction.atomic():
@@ -187,6 +188,27 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
         comment=comment,
         extra_comments=notes,
     )
+
+
+def _note_stock(prepared: list[tuple[AmazonOrder, NewOrder]]) -> None:
+    """An item whose SKU the catalogue doesn't know, or hasn't enough stock of, never blocks the import (the item is
+    placed from Amazon's data, and stock goes below zero): the order says so, so staff can act. One query a page."""
+    skus = {item.sku for _row, new in prepared for item in new.items}
+    stock = dict(Product.objects.filter(sku__in=skus).values_list("sku", "qty_in_stock"))
+    wanted: dict[str, int] = {}
+    for _row, new in prepared:
+        for item in new.items:
+            wanted[item.sku] = wanted.get(item.sku, 0) + item.qty
+            if item.sku not in stock:
+                new.extra_comments.append(
+                    _("SKU %(sku)s is not in the catalogue; the item was created from Amazon's data.")
+                    % {"sku": item.sku}
+                )
+            elif stock[item.sku] < wanted[item.sku]:
+                new.extra_comments.append(
+                    _("SKU %(sku)s is out of stock (%(left)s in stock); the order was imported anyway.")
+                    % {"sku": item.sku, "left": max(stock[item.sku] - wanted[item.sku] + item.qty, 0)}
+                )
 
 
 def _attach_customers(store: AmazonStore, prepared: list[tuple[AmazonOrder, NewOrder]]) -> None:

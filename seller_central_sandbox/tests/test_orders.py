@@ -269,3 +269,23 @@ def test_seed_decides_the_orders(sandbox):
         for o in control.orders()
         for item in o["items"]
     )
+
+
+def test_buyer_cancel_request_and_in_store_pickup_are_on_the_wire_and_valid(amazon: Amazon):
+    control = amazon.handle.control
+    [asked] = control.add_orders(1, status="UNSHIPPED", fulfilled_by="MERCHANT", buyer_requests_cancel=True, items=2)
+    [pickup] = control.add_orders(1, status="UNSHIPPED", fulfilled_by="MERCHANT", in_store_pickup=True)
+
+    order = amazon.get(f"{ORDERS}/{asked}", params={"includedData": ALL}).json()["order"]
+    assert order["fulfillment"]["fulfillmentStatus"] == "UNSHIPPED"
+    assert [i["cancellation"] for i in order["orderItems"]] == [
+        {"cancellationRequest": {"requester": "BUYER", "cancelReason": "Ordered by mistake"}}
+    ] * 2
+    assert "IN_STORE_PICK_UP" in amazon.get(f"{ORDERS}/{pickup}").json()["order"]["programs"]
+
+    control.set_status(asked, "CANCELLED")  # once cancelled, the execution replaces the request
+    order = amazon.get(f"{ORDERS}/{asked}", params={"includedData": ALL}).json()["order"]
+    assert "cancellationRequest" in order["orderItems"][0]["cancellation"]  # Amazon keeps who asked
+    assert order["orderItems"][0]["cancellation"]["cancellationExecution"]["cancelledBy"] == "AMAZON"
+    assert control.order(asked)["cancel_request"] is None
+    assert control.schema_errors() == []

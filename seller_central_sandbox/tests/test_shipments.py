@@ -140,3 +140,38 @@ def test_ledger_shows_exactly_what_reached_amazon(amazon: Amazon, unshipped):
     assert entry["request_id"] and entry["at"]
     [token_request] = amazon.handle.control.ledger("token")
     assert token_request["body"]["client_secret"] == "***"
+
+
+def _pickup(amazon: Amazon, order_id: str, status: str, marketplace: str = US):
+    return amazon.post(
+        f"/orders/v0/orders/{order_id}/shipment", json={"marketplaceId": marketplace, "shipmentStatus": status}
+    )
+
+
+def test_update_shipment_status_walks_an_in_store_pickup_order_to_picked_up(amazon: Amazon):
+    control = amazon.handle.control
+    [pickup] = control.add_orders(
+        1, status="UNSHIPPED", fulfilled_by="MERCHANT", in_store_pickup=True, marketplace_id=US
+    )
+    [plain] = control.add_orders(1, status="UNSHIPPED", fulfilled_by="MERCHANT", marketplace_id=US)
+
+    assert _pickup(amazon, plain, "ReadyForPickup").status_code == 400  # not a pickup order
+    assert _pickup(amazon, pickup, "PickedUp").status_code == 400  # not ready yet
+    assert _pickup(amazon, pickup, "Delivered").status_code == 400  # not in the model's enum
+    assert _pickup(amazon, pickup, "ReadyForPickup").status_code == 204
+    assert _pickup(amazon, pickup, "PickedUp").status_code == 204
+    assert _pickup(amazon, pickup, "PickedUp").status_code == 204  # a retry
+    order = control.order(pickup)
+    assert (order["status"], order["pickup_status"], order["packages"]) == ("SHIPPED", "PickedUp", [])
+
+
+def test_refused_pickup_is_cancelled_by_amazon_for_the_buyer(amazon: Amazon):
+    control = amazon.handle.control
+    [pickup] = control.add_orders(
+        1, status="UNSHIPPED", fulfilled_by="MERCHANT", in_store_pickup=True, marketplace_id=US
+    )
+    assert _pickup(amazon, pickup, "ReadyForPickup").status_code == 204
+    assert _pickup(amazon, pickup, "RefusedPickup").status_code == 204
+    order = control.order(pickup)
+    assert order["status"] == "CANCELLED" and order["cancellation"]["cancelledBy"] == "AMAZON"
+    assert control.schema_errors() == []  # every request and answer as the v0 model says

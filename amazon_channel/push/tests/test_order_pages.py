@@ -126,3 +126,20 @@ def test_shipment_and_credit_memo_pages_show_their_own_line(client, ops, amazon_
     assert "Sent to Amazon" in page and "Pending" in page
     page = client.get(reverse("orders:creditmemo_view", args=[refund_update.credit_memo_id])).content.decode()
     assert "Sent to Amazon" in page and "Accepted" in page
+
+
+def test_new_shipment_is_refused_for_an_in_store_pickup_order(client, ops, amazon_order):
+    order = amazon_order.commerce_order
+    url = reverse("orders:shipment_new", args=[order.pk])
+    assert client.get(url).status_code == 200  # an ordinary Amazon order ships by carrier
+
+    amazon_order.raw = {**amazon_order.raw, "programs": ["IN_STORE_PICK_UP"]}
+    amazon_order.save(update_fields=["raw"])
+    for response in (client.get(url, follow=True), client.post(url, {"version": order.version}, follow=True)):
+        assert response.redirect_chain[-1][0] == reverse("orders:order_view", args=[order.pk])
+        assert "This is an in-store pickup order at Amazon: it is handed over in store, never shipped by carrier." in (
+            response.content.decode()
+        )
+    order.refresh_from_db()
+    assert not order.shipments.exists()
+    assert not OutboundUpdate.objects.filter(amazon_order=amazon_order).exists()

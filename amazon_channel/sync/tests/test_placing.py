@@ -133,3 +133,24 @@ def test_a_buyer_the_orders_app_refuses_an_account_is_placed_as_a_guest(amazon_s
     assert commerce(fine.order_id).customer is not None
     assert commerce(odd.order_id).customer is None
     assert Customer.objects.count() == 1
+
+
+def test_unknown_and_out_of_stock_skus_never_block_the_import_and_the_order_says_so(amazon_store):
+    from orders.models import Product
+
+    Product.objects.create(sku="LOW-1", name="Low", qty_in_stock=1)
+    Product.objects.create(sku="OK-1", name="Fine", qty_in_stock=10)
+    order = amazon_order(
+        items=[amazon_item(sku="GHOST-9", qty=1), amazon_item(sku="LOW-1", qty=3), amazon_item(sku="OK-1", qty=2)]
+    )
+    result = run(amazon_store, order)
+
+    assert result.commerce_orders_created == 1
+    placed = commerce(order.order_id)
+    assert {i.sku for i in placed.items.all()} == {"GHOST-9", "LOW-1", "OK-1"}
+    comments = [c.comment for c in placed.comments.all()]
+    assert "SKU GHOST-9 is not in the catalogue; the item was created from Amazon's data." in comments
+    assert "SKU LOW-1 is out of stock (1 in stock); the order was imported anyway." in comments
+    assert not any("OK-1" in c for c in comments)
+    assert Product.objects.get(sku="LOW-1").qty_in_stock == -2  # the stock move still happens, exactly
+    assert Product.objects.get(sku="OK-1").qty_in_stock == 8
