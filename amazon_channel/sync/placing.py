@@ -75,7 +75,11 @@ def _create_one(
         if order is None:  # not ours: e.g. the Amazon number is already some other order's increment id
             _fail(store, row, _("The Commerce order could not be created: its order number is already taken."), result)
             return
-        if AmazonOrder.objects.filter(commerce_order_id=order.pk).exclude(pk=row.pk).exists():
+        linked_elsewhere = AmazonOrder.objects.filter(commerce_order_id=order.pk).exclude(
+            store=store,
+            amazon_order_id=row.amazon_order_id,  # the row may be unsaved (a page's bulk upsert)
+        )
+        if linked_elsewhere.exists():
             # Already another store's (the same order seen by two stores): linking it too would break the one-to-one
             # link and with it the whole page, so only this order is refused.
             _fail(
