@@ -18,6 +18,8 @@ from ..models import (
     AmazonStore,
 )
 from ..sync import skipped_count
+from .selectors import same_account_store
+from .services import second_store_message
 
 
 class AmazonStoreForm(forms.ModelForm):
@@ -124,6 +126,13 @@ class AmazonStoreForm(forms.ModelForm):
             "processing_order_status"
         ):
             self.add_error("processing_order_status", _("Choose the status imported orders get."))
+        other = same_account_store(
+            seller_id=data.get("seller_id") or "",
+            marketplace_id=data.get("marketplace_id") or "",
+            exclude_pk=self.instance.pk,
+        )
+        if other is not None:
+            self.add_error("marketplace_id", second_store_message(other))
         return data
 
     def _post_clean(self) -> None:

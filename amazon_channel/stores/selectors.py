@@ -18,3 +18,13 @@ def store_list() -> QuerySet[AmazonStore]:
 
 def communication_log(*, store: AmazonStore) -> QuerySet[CommunicationLog]:
     return CommunicationLog.objects.filter(store=store).order_by("-created_at", "-id")
+
+
+def same_account_store(*, seller_id: str, marketplace_id: str, exclude_pk: int | None) -> AmazonStore | None:
+    """The store already set up for this seller and marketplace, if any: two would import the same orders."""
+    if not seller_id or not marketplace_id:
+        return None
+    stores = AmazonStore.objects.filter(seller_id=seller_id.strip(), marketplace_id=marketplace_id)
+    if exclude_pk is not None:
+        stores = stores.exclude(pk=exclude_pk)
+    return stores.only("id", "name").first()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from ..models import AmazonStore
 from ..spapi import errors
 from ..spapi.auth import TokenCache
 from ..sync import import_skipped_orders, schedule_store_sync
+from .selectors import same_account_store
 
 SECRET_FIELDS = ("client_secret", "refresh_token")
 
@@ -35,12 +37,24 @@ def save_amazon_store(
             continue
         setattr(store, field, value)
     store.full_clean()
+    refuse_second_store_for_account(store)
     store.save()
     resume_after_credentials_fixed(store=store)  # new secrets entered: a paused sync runs again
     schedule_store_sync(store=store)
     if import_skipped and store.import_orders and not was_importing:
         import_skipped_orders(store=store, actor=actor)
     return store
+
+
+def refuse_second_store_for_account(store: AmazonStore) -> None:
+    """One store per seller and marketplace: a second would import the same Amazon orders again."""
+    other = same_account_store(seller_id=store.seller_id, marketplace_id=store.marketplace_id, exclude_pk=store.pk)
+    if other is not None:
+        raise ValidationError({"marketplace_id": second_store_message(other)})
+
+
+def second_store_message(other: AmazonStore) -> str:
+    return _("The store %(name)s is already set up for this seller and marketplace.") % {"name": other.name}
 
 
 def preview_amazon_store(*, store: AmazonStore | None, data: dict[str, Any]) -> AmazonStore:

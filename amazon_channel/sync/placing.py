@@ -76,6 +76,21 @@ def _create_one(
         if order is None:  # not ours: e.g. the Amazon number is already some other order's increment id
             _fail(store, row, _("The Commerce order could not be created: its order number is already taken."), result)
             return
+        linked_elsewhere = AmazonOrder.objects.filter(commerce_order_id=order.pk).exclude(
+            store=store,
+            amazon_order_id=row.amazon_order_id,  # the row may be unsaved (a page's bulk upsert)
+        )
+        if linked_elsewhere.exists():
+            # Already another store's (the same order seen by two stores): linking it too would break the one-to-one
+            # link and with it the whole page, so only this order is refused.
+            _fail(
+                store,
+                row,
+                _("Commerce order #%(number)s is already linked to another store's Amazon order.")
+                % {"number": order.increment_id},
+                result,
+            )
+            return
         row.commerce_order_id = order.pk  # someone else created it first: link, never a second one
         row.import_error = ""
         row.order_notes = _("Linked to Commerce order #%(number)s.") % {"number": order.increment_id}

@@ -218,3 +218,17 @@ def test_custom_processing_status_is_chosen_from_processing_statuses(admin_user_
     data["processing_order_status"] = "amazon_ready"
     assert admin_user_client.post(url, data).status_code == 302
     assert AmazonStore.objects.get().processing_order_status == "amazon_ready"
+
+
+def test_a_second_store_for_the_same_seller_and_marketplace_is_refused(admin_user_client, amazon_store):
+    data = store_form_data(amazon_store.commerce_store, name="Amazon US again")
+    response = admin_user_client.post(reverse("amazon_channel:store_add"), data)
+    assert response.status_code == 200
+    assert f"The store {amazon_store.name} is already set up" in str(response.context["form"].errors["marketplace_id"])
+    assert AmazonStore.objects.count() == 1
+    # the store itself saves as before; another marketplace of the same seller is another store
+    edited = store_form_data(amazon_store.commerce_store, name=amazon_store.name)
+    url = reverse("amazon_channel:store_edit", args=[amazon_store.pk])
+    assert admin_user_client.post(url, edited).status_code == 302
+    canada = store_form_data(amazon_store.commerce_store, name="Amazon CA", marketplace_id="A2EUQ1WTGCTBG2")
+    assert admin_user_client.post(reverse("amazon_channel:store_add"), canada).status_code == 302
