@@ -46,6 +46,11 @@ PAGES = {
     "orders:shipment_view": Page(GET, 404),  # no shipment in the fixture: the gate comes first
     "orders:creditmemo_grid": Page(GET, 200),
     "orders:creditmemo_view": Page(GET, 404),
+    "orders:invoice_print": Page(GET, 200),
+    "orders:shipment_print": Page(GET, 404),
+    "orders:creditmemo_print": Page(GET, 404),
+    "orders:documents_print": Page(POST, 302),  # nothing selected: back to the grid with a message
+    "orders:store_information": Page(GET, 200),
     "amazon_channel:store_list": Page(GET, 200),
     "amazon_channel:store_add": Page(GET, 200),
     "amazon_channel:store_edit": Page(GET, 200),
@@ -106,6 +111,10 @@ def world():
 def url_of(name: str, world) -> str:
     route = dict(url_patterns())[name]
     kwargs = {key: value for key, value in world["ids"].items() if f"<int:{key}>" in route}
+    if name == "orders:store_information":  # the Commerce store, not the Amazon store
+        kwargs["store_id"] = world["store"].commerce_store_id
+    if "<str:kind>" in route:
+        kwargs["kind"] = "invoice"
     if "<int:pk>" in route:
         if name.startswith("amazon_channel:store_") or name == "amazon_channel:communication_log":
             kwargs["pk"] = world["store"].pk
