@@ -19,7 +19,7 @@ from admin_ui.mass_actions import report_mass_action, run_mass_action
 from admin_ui.permissions import permission_required
 
 from . import documents, rules, selectors, services, view_blocks
-from .buyer_data import csv_columns_for
+from .buyer_data import csv_columns_for, may_view_buyer_data
 from .forms import (
     CommentForm,
     CreditMemoForm,
@@ -264,10 +264,10 @@ PRINT_NAMES = {
 }
 
 
-def _print_one(kind: str, document_id: int) -> HttpResponse:
+def _print_one(request: HttpRequest, kind: str, document_id: int) -> HttpResponse:
     model = documents.DOCUMENT_MODELS[kind]
     try:
-        data = documents.document_pdf(kind, document_id)
+        data = documents.document_pdf(kind, document_id, mask_buyer_data=not may_view_buyer_data(request.user))
     except model.DoesNotExist:
         raise Http404 from None
     number = model.objects.values_list("increment_id", flat=True).get(pk=document_id)
@@ -278,17 +278,17 @@ def _print_one(kind: str, document_id: int) -> HttpResponse:
 
 @permission_required("orders.view_invoice")
 def invoice_print(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    return _print_one(documents.INVOICE, invoice_id)
+    return _print_one(request, documents.INVOICE, invoice_id)
 
 
 @permission_required("orders.view_shipment")
 def shipment_print(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    return _print_one(documents.PACKING_SLIP, shipment_id)
+    return _print_one(request, documents.PACKING_SLIP, shipment_id)
 
 
 @permission_required("orders.view_creditmemo")
 def creditmemo_print(request: HttpRequest, credit_memo_id: int) -> HttpResponse:
-    return _print_one(documents.CREDIT_MEMO, credit_memo_id)
+    return _print_one(request, documents.CREDIT_MEMO, credit_memo_id)
 
 
 def _stream_documents(request: HttpRequest, selection, *, filename: str, back: str) -> HttpResponse:
@@ -298,7 +298,7 @@ def _stream_documents(request: HttpRequest, selection, *, filename: str, back: s
         return redirect(back)
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse once streamed
     try:
-        documents.write_documents(selection, spool)
+        documents.write_documents(selection, spool, mask_buyer_data=not may_view_buyer_data(request.user))
     except documents.TooManyDocuments as refusal:
         spool.close()
         messages.error(request, str(refusal))
@@ -342,7 +342,7 @@ def documents_print(request: HttpRequest, kind: str) -> HttpResponse:
     if not request.user.has_perm(permission):
         raise PermissionDenied
     back = reverse(grid_url) + (f"?{request.POST['query']}" if request.POST.get("query") else "")
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    ids = posted_ids(request)
     if not ids:
         messages.warning(request, _("Select at least one document."))
         return redirect(back)
@@ -596,6 +596,13 @@ def _counted(singular: str, plural: str):
 
 MAX_ID = 2**63 - 1
 
+
+def posted_ids(request: HttpRequest) -> list[int]:
+    """The checked rows' ids. Ids beyond the database's bigint select nothing (and never reach it: PostgreSQL would
+    refuse the query)."""
+    return [int(v) for v in request.POST.getlist("ids") if v.isdigit() and int(v) <= MAX_ID]
+
+
 MASS_ACTIONS = {
     # action: (permission, service, "N orders were ...", "N orders could not be ...:"), whole sentences to translate
     "cancel": (
@@ -625,8 +632,7 @@ MASS_ACTIONS = {
 @permission_required("orders.view_order")
 def order_mass_action(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
-    # Ids beyond the database's bigint select nothing (and never reach it: PostgreSQL would refuse the query).
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit() and int(v) <= MAX_ID]
+    ids = posted_ids(request)
     back = reverse("orders:order_grid") + (f"?{request.POST['query']}" if request.POST.get("query") else "")
     if action == "export":
         # The selected orders, or (none selected) everything the grid's filters match.

@@ -3,11 +3,13 @@ permissions (403) and staff with every permission (the page's own answer). A URL
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from pypdf import PdfReader
 
 from amazon_channel.testing.amazon_orders import amazon_order, imported
 from amazon_channel.testing.factories import AmazonStoreFactory
@@ -190,3 +192,24 @@ def test_buyer_data_is_masked_without_the_permission_and_shown_with_it(client, w
     assert "Veronica Costello" in shown["order grid"] and "roni_cost@example.com" in shown["order grid CSV"]
     assert "6146 Honey Bluff Parkway" in shown["order view"]
     assert amazon_buyer in shown["Amazon order grid"] and amazon_buyer in shown["Amazon order details"]
+
+
+def test_printed_documents_mask_buyer_data_without_the_permission(client, world):
+    invoice_pdf = reverse("orders:invoice_print", args=[world["ids"]["invoice_id"]])
+    mass_print = reverse("orders:documents_print", args=["invoice"])
+
+    def printed(response) -> str:
+        data = b"".join(response.streaming_content) if response.streaming else response.content
+        return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+    viewer = UserFactory(username="viewer")
+    viewer.user_permissions.set(Permission.objects.exclude(codename="view_buyer_data"))
+    client.force_login(type(viewer).objects.get(pk=viewer.pk))
+    one, many = client.get(invoice_pdf), client.post(mass_print, {"ids": world["ids"]["invoice_id"]})
+    for pdf in (printed(one), printed(many)):
+        for value in BUYER:
+            assert value not in pdf
+        assert "•••" in pdf
+
+    client.force_login(everything())
+    assert "6146 Honey Bluff Parkway" in printed(client.get(invoice_pdf))
