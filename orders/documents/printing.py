@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
+from ..buyer_data import MASK
 from ..models import CreditMemo, Invoice, Shipment
 from . import content
 from .render import pdf_bytes, write_pdf
@@ -31,9 +33,18 @@ class DocumentSelection:
         return len(self.items)
 
 
-def document_pdf(kind: str, document_id: int) -> bytes:
+def _buyer_masked(docs: Iterable[content.Document], mask: bool) -> Iterator[content.Document]:
+    """The documents, their bill-to and ship-to addresses (buyer name, address, phone) masked when asked: printed
+    for someone without the *view buyer data* permission."""
+    for doc in docs:
+        if mask:
+            doc.bill_to, doc.ship_to = [MASK], [MASK]
+        yield doc
+
+
+def document_pdf(kind: str, document_id: int, *, mask_buyer_data: bool = False) -> bytes:
     """The PDF of one invoice, packing slip or credit memo; DoesNotExist if there is none."""
-    data = pdf_bytes(content.documents(kind, [document_id]))
+    data = pdf_bytes(_buyer_masked(content.documents(kind, [document_id]), mask_buyer_data))
     if not data:
         raise DOCUMENT_MODELS[kind].DoesNotExist
     return data
@@ -50,7 +61,7 @@ def document_ids_for_orders(order_ids: list[int], kinds: tuple[str, ...]) -> Doc
     return DocumentSelection([item for pk in order_ids for item in per_order[pk]])
 
 
-def write_documents(selection: DocumentSelection, out: BinaryIO) -> int:
+def write_documents(selection: DocumentSelection, out: BinaryIO, *, mask_buyer_data: bool = False) -> int:
     """Lay out the selection into one PDF written to `out`; returns the number of documents. Refuses more than
     MASS_PRINT_LIMIT before reading any."""
     if len(selection) > MASS_PRINT_LIMIT:
@@ -71,4 +82,4 @@ def write_documents(selection: DocumentSelection, out: BinaryIO) -> int:
         if run_ids:
             yield from content.documents(run_kind, run_ids)
 
-    return write_pdf(docs(), out)
+    return write_pdf(_buyer_masked(docs(), mask_buyer_data), out)

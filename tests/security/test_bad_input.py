@@ -161,6 +161,13 @@ def test_a_mass_action_on_an_id_beyond_bigint_selects_nothing(ops):
     assert order.state == "new"
 
 
+def test_mass_printing_an_id_beyond_bigint_selects_nothing(ops):
+    make_order(invoiced=True)
+    response = ops.post(reverse("orders:documents_print", args=["invoice"]), {"ids": [str(10**30)]})
+    assert response.status_code == 302
+    assert "Select at least one document." in text(ops.get(response["Location"]))
+
+
 # --- The stale-form check can't be skipped ----------------------------------------------------------------------------
 
 
