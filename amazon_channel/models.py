@@ -141,6 +141,10 @@ class AmazonOrder(models.Model):
     buyer_name = models.CharField(_("Buyer's Name"), max_length=255, blank=True)
     buyer_email = models.CharField(_("buyer email"), max_length=255, blank=True)
     buyer_company = models.CharField(_("buyer company"), max_length=255, blank=True)
+    # Issue 17: what a business order, the programs and the delivery window say (the rest is read from `raw`).
+    purchase_order_number = models.CharField(_("Purchase Order Number"), max_length=128, blank=True)
+    programs = models.JSONField(_("Programs"), default=list, blank=True)
+    latest_delivery_date = models.DateTimeField(_("Deliver By"), null=True, blank=True)
     # The shipping address as Amazon sent it, edited here only when staff correct it.
     shipping_address = PayloadField(_("shipping address"), default=dict, blank=True)
     # Set when staff correct the address here; later imports then keep their correction.

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from . import order_kinds
+
 PENDING = "PENDING"
 UNSHIPPED = "UNSHIPPED"
 PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
@@ -161,6 +163,7 @@ class Order:
     packages: list[dict[str, Any]] = field(default_factory=list)
     cancellation: dict[str, str] | None = None  # requester, cancelReason, cancelledBy
     adjustments: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # order_kinds' fragments (programs, tax, gift...)
     version: int = 0  # bumped on every change; stale lifecycle events are dropped
 
     @property
@@ -231,6 +234,7 @@ class Order:
         data["orderItems"] = [self._item_to_api(item, included, priced) for item in self.items]
         if "PACKAGES" in included and self.fulfilled_by == MERCHANT and self.packages:
             data["packages"] = [dict(p) for p in self.packages]
+        order_kinds.merge(self, data, included)
         return data
 
     def _item_to_api(self, item: Item, included: set[str] | frozenset[str], priced: bool) -> dict[str, Any]:
@@ -341,6 +345,7 @@ class Order:
             "packages": self.packages,
             "cancellation": self.cancellation,
             "adjustments": self.adjustments,
+            "extra": self.extra,
         }
 
 
@@ -360,6 +365,8 @@ class Kind:
     late_indexed: bool = False
     lifecycle: bool = True  # schedule PENDING -> UNSHIPPED (-> SHIPPED by Amazon) as the clock moves
     buyer_cancels_after: int | None = None  # seconds after creation
+    features: tuple[str, ...] | list[str] = ()  # order_kinds.FEATURES: premium, gift, customization, br_address, tax...
+    programs: tuple[str, ...] | list[str] = ()  # further Order.programs values (order_kinds.PROGRAMS)
 
 
 class OrderFactory:
@@ -447,7 +454,7 @@ class OrderFactory:
                 if business:
                     buyer["buyerCompanyName"] = f"{last} & Co"
                     buyer["buyerPurchaseOrderNumber"] = f"PO-{rng.randrange(10000, 99999)}"
-        return Order(
+        order = Order(
             order_id=self.order_id(mp),
             marketplace_id=mp_id,
             fulfilled_by=fulfilled_by,
@@ -462,6 +469,9 @@ class OrderFactory:
             is_prime=prime,
             is_business=business,
         )
+        if kind.features or kind.programs:
+            order_kinds.apply(order, kind.features, kind.programs)
+        return order
 
     def tracking(self, order: Order) -> dict[str, str]:
         carrier, service = self.rng.choice(CARRIERS)

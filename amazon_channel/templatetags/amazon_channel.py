@@ -2,7 +2,17 @@ from django import template
 
 from admin_ui.reversing import reverse_int
 from amazon_channel.core.reasons import cancel_reason_label
-from amazon_channel.sync import Fate, explain
+from django.utils.translation import gettext_lazy as _
+
+from amazon_channel.amazon_orders.selectors import ship_by_state as ship_by_state_of
+from amazon_channel.sync import Fate, details, explain
+
+EXTENDED_FIELD_LABELS = {
+    "streetName": _("Street Name"),
+    "streetNumber": _("Street Number"),
+    "complement": _("Complement"),
+    "neighborhood": _("Neighborhood"),
+}
 
 register = template.Library()
 
@@ -45,3 +55,36 @@ def update_document_url(update) -> str:
         return reverse_int("orders:creditmemo_view", update.credit_memo_id)
     order = update.amazon_order.commerce_order_id if update.amazon_order_id else None
     return reverse_int("orders:order_view", order) if order else ""
+
+
+@register.filter
+def program_label(code: str) -> str:
+    """An Amazon program (PRIME, AMAZON_BUSINESS...) by its name."""
+    return details.program_label(code)
+
+
+@register.filter
+def ship_by_state(amazon_order) -> str:
+    """ "late" or "due_today" for an order still to ship whose ship-by window has ended or ends today, else ""."""
+    return ship_by_state_of(amazon_order)
+
+
+@register.simple_tag
+def order_details(amazon_order) -> details.OrderDetails:
+    """Tax registrations, gifts, customizations and proceeds breakdowns from what Amazon sent."""
+    return details.order_details(amazon_order.raw)
+
+
+@register.filter
+def extended_field_label(key: str) -> str:
+    return str(EXTENDED_FIELD_LABELS.get(key, key))
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def net_before_fees(order_details: details.OrderDetails, grand_total):
+    return order_details.net_before_fees(grand_total)
