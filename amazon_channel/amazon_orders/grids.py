@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from admin_ui.grid import BooleanFilter, ChoiceFilter, Column, Grid, RangeFilter, TextFilter
 
 from ..models import AmazonOrder, AmazonOrderStatus
-from ..sync import NOT_IMPORTED
-from ..sync.details import PROGRAMS, program_label
+from ..sync import NOT_IMPORTED, PROGRAMS, program_label
 from . import selectors
 
 

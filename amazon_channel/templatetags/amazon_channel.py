@@ -1,10 +1,9 @@
 from django import template
-
-from admin_ui.reversing import reverse_int
-from amazon_channel.core.reasons import cancel_reason_label
 from django.utils.translation import gettext_lazy as _
 
+from admin_ui.reversing import reverse_int
 from amazon_channel.amazon_orders.selectors import ship_by_state as ship_by_state_of
+from amazon_channel.core.reasons import cancel_reason_label
 from amazon_channel.sync import Fate, details, explain
 
 EXTENDED_FIELD_LABELS = {
