@@ -11,8 +11,8 @@ from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from amazon_channel.models import AmazonOrder, AmazonOrderStatus, AmazonStore, OutboundUpdate
-from amazon_channel.sync import FATE_CONDITIONS, FATE_LABELS
+from amazon_channel.models import AmazonOrder, AmazonOrderItem, AmazonOrderStatus, AmazonStore, OutboundUpdate
+from amazon_channel.sync import FATE_CONDITIONS, FATE_LABELS, ship_by_condition
 
 from . import caching
 
@@ -39,6 +39,9 @@ class AmazonRevenue:
     last_30_days: Decimal
     orders_7_days: int
     orders_30_days: int
+    # The last 30 days' proceeds before Amazon's fees (grand total less tax): v2026-01-01 orders carry no fees,
+    # Amazon reports those in its Finances API.
+    net_30_days: Decimal = Decimal("0.00")
 
 
 def amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[AmazonRevenue]:
@@ -53,7 +56,7 @@ def amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[A
 
 
 def amazon_revenue_cache_key(store_id: int) -> str:
-    return f"dashboard:amazon-revenue:v1:{store_id}"
+    return f"dashboard:amazon-revenue:v2:{store_id}"
 
 
 def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[AmazonRevenue]:
@@ -71,6 +74,19 @@ def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[
         )
         .order_by("-month")
     )
+    # The tax of the same orders, by currency (a second query: summing items beside orders would count each order's
+    # grand total once per item).
+    taxes = dict(
+        AmazonOrderItem.objects.filter(
+            amazon_order__store=store,
+            amazon_order__purchase_date__gte=now - timedelta(days=30),
+            amazon_order__purchase_date__lte=now,
+        )
+        .exclude(amazon_order__status=AmazonOrderStatus.CANCELLED)
+        .values("amazon_order__currency")
+        .annotate(tax=Sum(F("item_tax") + F("shipping_tax")))
+        .values_list("amazon_order__currency", "tax")
+    )
     return [
         AmazonRevenue(
             currency=r["currency"],
@@ -78,6 +94,7 @@ def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[
             last_30_days=r["month"] or Decimal("0.00"),
             orders_7_days=r["orders_week"],
             orders_30_days=r["orders_month"],
+            net_30_days=(r["month"] or Decimal("0.00")) - (taxes.get(r["currency"]) or Decimal("0.00")),
         )
         for r in rows
         if r["currency"] or r["month"]
@@ -123,6 +140,16 @@ def awaiting_shipment(*, store: AmazonStore) -> QuerySet[AmazonOrder]:
         .only(*_LIST_FIELDS, "latest_ship_date", "commerce_order__id", "commerce_order__increment_id")
         .order_by("latest_ship_date", "purchase_date", "id")
     )
+
+
+def late_orders(*, store: AmazonStore, now: datetime | None = None) -> QuerySet[AmazonOrder]:
+    """Orders still to ship whose ship-by window has ended (counted by `list_counts`)."""
+    return AmazonOrder.objects.filter(ship_by_condition("late", now), store=store)
+
+
+def due_today_orders(*, store: AmazonStore, now: datetime | None = None) -> QuerySet[AmazonOrder]:
+    """Orders still to ship whose ship-by window ends today."""
+    return AmazonOrder.objects.filter(ship_by_condition("due_today", now), store=store)
 
 
 def failed_imports(*, store: AmazonStore) -> QuerySet[AmazonOrder]:

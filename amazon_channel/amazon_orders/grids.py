@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from admin_ui.grid import BooleanFilter, ChoiceFilter, Column, Grid, RangeFilter, TextFilter
 
 from ..models import AmazonOrder, AmazonOrderStatus
-from ..sync import NOT_IMPORTED, PROGRAMS, program_label
+from ..sync import NOT_IMPORTED, PROGRAMS, program_label, ship_by_condition
 from . import selectors
 
 
@@ -25,7 +25,7 @@ class ShipByFilter(ChoiceFilter):
 
     def apply(self, qs, data):
         value = self.value(data)
-        return qs.filter(selectors.ship_by_condition(value)) if value else qs
+        return qs.filter(ship_by_condition(value)) if value else qs
 
 
 SHIP_BY_CHOICES = (("late", _("Late")), ("due_today", _("Due today")))

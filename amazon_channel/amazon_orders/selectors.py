@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Prefetch, QuerySet
 
 from ..models import AmazonOrder, AmazonOrderStatus, OutboundUpdate
 
@@ -89,34 +87,3 @@ def stores_with_failed_imports() -> list[FailedImports]:
 
 def status_choices() -> list[tuple[str, str]]:
     return list(AmazonOrderStatus.choices)
-
-
-# Orders Amazon still expects the seller to ship: what "late" and "due today" are about.
-OPEN_TO_SHIP = (AmazonOrderStatus.UNSHIPPED, AmazonOrderStatus.PARTIALLY_SHIPPED)
-
-
-def ship_by_condition(which: str, now: datetime | None = None) -> Q:
-    """`late`: the ship-by window has ended and the order is still to ship; `due_today`: it ends before midnight
-    (the site's time zone) and hasn't ended yet."""
-    now = now or timezone.now()
-    still_open = Q(status__in=OPEN_TO_SHIP, latest_ship_date__isnull=False)
-    if which == "late":
-        return still_open & Q(latest_ship_date__lt=now)
-    if which == "due_today":
-        local = timezone.localtime(now)
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-        return still_open & Q(latest_ship_date__gte=now, latest_ship_date__lt=midnight)
-    raise ValueError(f"unknown ship-by filter {which!r}")
-
-
-def ship_by_state(amazon_order: AmazonOrder, now: datetime | None = None) -> str:
-    """The row's side of `ship_by_condition`: "late", "due_today" or ""."""
-    ship_by = amazon_order.latest_ship_date
-    if ship_by is None or amazon_order.status not in OPEN_TO_SHIP:
-        return ""
-    now = now or timezone.now()
-    if ship_by < now:
-        return "late"
-    local = timezone.localtime(now)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    return "due_today" if ship_by < midnight else ""

@@ -8,7 +8,7 @@ sent), `rules` (which orders are importable), `result`, `schedule` (each store's
 now*), `tasks`.
 """
 
-from .details import PROGRAMS, OrderDetails, order_details, program_label
+from .details import PROGRAMS, OrderDetails, order_details, program_label, ship_by_condition, ship_by_state
 from .fate import (
     FATE_CONDITIONS,
     FATE_LABELS,
@@ -47,5 +47,7 @@ __all__ = [
     "recover_order",
     "request_store_sync",
     "schedule_store_sync",
+    "ship_by_condition",
+    "ship_by_state",
     "skipped_count",
 ]

@@ -6,10 +6,15 @@ Finances API), so "net to the seller" here is the proceeds before Amazon's fees:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from ..models import AmazonOrder, AmazonOrderStatus
 
 # The programs shown as badges and offered by the grid's Program filter (the model's Order.programs values).
 PROGRAM_LABELS = {
@@ -133,3 +138,40 @@ def order_details(raw: dict | None) -> OrderDetails:
         ],
         items=items,
     )
+
+
+# Orders Amazon still expects the seller to ship (Amazon ships its own): what "late" and "due today" are about.
+OPEN_TO_SHIP = (AmazonOrderStatus.UNSHIPPED, AmazonOrderStatus.PARTIALLY_SHIPPED)
+
+
+def ship_by_condition(which: str, now: datetime | None = None) -> Q:
+    """`late`: the ship-by window has ended and the order is still to ship; `due_today`: it ends before midnight
+    (the site's time zone) and hasn't ended yet."""
+    now = now or timezone.now()
+    still_open = Q(
+        status__in=OPEN_TO_SHIP, fulfilled_by=AmazonOrder.FulfilledBy.MERCHANT, latest_ship_date__isnull=False
+    )
+    if which == "late":
+        return still_open & Q(latest_ship_date__lt=now)
+    if which == "due_today":
+        local = timezone.localtime(now)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        return still_open & Q(latest_ship_date__gte=now, latest_ship_date__lt=midnight)
+    raise ValueError(f"unknown ship-by filter {which!r}")
+
+
+def ship_by_state(amazon_order: AmazonOrder, now: datetime | None = None) -> str:
+    """The row's side of `ship_by_condition`: "late", "due_today" or ""."""
+    ship_by = amazon_order.latest_ship_date
+    if (
+        ship_by is None
+        or amazon_order.status not in OPEN_TO_SHIP
+        or amazon_order.fulfilled_by != AmazonOrder.FulfilledBy.MERCHANT
+    ):
+        return ""
+    now = now or timezone.now()
+    if ship_by < now:
+        return "late"
+    local = timezone.localtime(now)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return "due_today" if ship_by < midnight else ""

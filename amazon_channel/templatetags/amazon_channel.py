@@ -2,7 +2,6 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from admin_ui.reversing import reverse_int
-from amazon_channel.amazon_orders.selectors import ship_by_state as ship_by_state_of
 from amazon_channel.core.reasons import cancel_reason_label
 from amazon_channel.sync import Fate, details, explain
 
@@ -65,7 +64,7 @@ def program_label(code: str) -> str:
 @register.filter
 def ship_by_state(amazon_order) -> str:
     """ "late" or "due_today" for an order still to ship whose ship-by window has ended or ends today, else ""."""
-    return ship_by_state_of(amazon_order)
+    return details.ship_by_state(amazon_order)
 
 
 @register.simple_tag

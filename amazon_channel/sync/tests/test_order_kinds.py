@@ -85,3 +85,11 @@ def test_each_kind_of_order_is_kept_and_shown(sandbox, store, admin_user_client)
     assert shown(ship_by="due_today") == {prime}
     grid = admin_user_client.get(url).content.decode()
     assert 'data-ship-by="late"' in grid and 'data-ship-by="due_today"' in grid and 'data-program="PRIME"' in grid
+
+    # The store dashboard: late and due-today figures, and the net to the seller before Amazon's fees.
+    response = admin_user_client.get(reverse("dashboard:amazon_store", args=[store.pk]))
+    assert response.context["late_count"] == 1 and response.context["due_today_count"] == 1
+    (revenue,) = response.context["revenue"]
+    tax = sum(i.item_tax + i.shipping_tax for row in rows.values() for i in row.items.all())
+    assert revenue.net_30_days == sum(row.grand_total for row in rows.values()) - tax
+    assert 'data-testid="net-30d"' in response.content.decode()
