@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from amazon_channel.sync import FATE_CONDITIONS, FATE_LABELS, ship_by_condition
 
 from . import caching
 
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 AWAITING_SHIPMENT = [AmazonOrderStatus.UNSHIPPED, AmazonOrderStatus.PARTIALLY_SHIPPED]
 # An update still on its way to Amazon (queued, being sent, or its feed waiting for Amazon's processing report).
 IN_FLIGHT = [OutboundUpdate.State.PENDING, OutboundUpdate.State.SENDING, OutboundUpdate.State.AWAITING_RESULT]
@@ -62,6 +64,14 @@ def amazon_revenue_cache_key(store_id: int) -> str:
 def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[AmazonRevenue]:
     now = now or timezone.now()
     week = Q(purchase_date__gte=now - timedelta(days=7))
+    # Each order's tax, summed in the same query (joining the items would count a grand total once per item).
+    order_tax = (
+        AmazonOrderItem.objects.filter(amazon_order=OuterRef("pk"))
+        .order_by()
+        .values("amazon_order")
+        .annotate(tax=Sum(F("item_tax") + F("shipping_tax")))
+        .values("tax")
+    )
     rows = (
         AmazonOrder.objects.filter(store=store, purchase_date__gte=now - timedelta(days=30), purchase_date__lte=now)
         .exclude(status=AmazonOrderStatus.CANCELLED)
@@ -71,21 +81,9 @@ def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[
             week=Sum("grand_total", filter=week),
             orders_month=Count("pk"),
             orders_week=Count("pk", filter=week),
+            net=Sum(F("grand_total") - Coalesce(Subquery(order_tax), ZERO)),
         )
         .order_by("-month")
-    )
-    # The tax of the same orders, by currency (a second query: summing items beside orders would count each order's
-    # grand total once per item).
-    taxes = dict(
-        AmazonOrderItem.objects.filter(
-            amazon_order__store=store,
-            amazon_order__purchase_date__gte=now - timedelta(days=30),
-            amazon_order__purchase_date__lte=now,
-        )
-        .exclude(amazon_order__status=AmazonOrderStatus.CANCELLED)
-        .values("amazon_order__currency")
-        .annotate(tax=Sum(F("item_tax") + F("shipping_tax")))
-        .values_list("amazon_order__currency", "tax")
     )
     return [
         AmazonRevenue(
@@ -94,7 +92,7 @@ def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[
             last_30_days=r["month"] or Decimal("0.00"),
             orders_7_days=r["orders_week"],
             orders_30_days=r["orders_month"],
-            net_30_days=(r["month"] or Decimal("0.00")) - (taxes.get(r["currency"]) or Decimal("0.00")),
+            net_30_days=r["net"] or Decimal("0.00"),
         )
         for r in rows
         if r["currency"] or r["month"]
