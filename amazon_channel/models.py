@@ -63,6 +63,9 @@ class AmazonStore(models.Model):
     order_number_source = models.CharField(
         _("Order Number Source"), max_length=16, choices=OrderNumberSource.choices, default=OrderNumberSource.COMMERCE
     )
+    # Put before the Commerce order number of an imported order, per fulfilment channel (e.g. "AMZ-", "FBA-").
+    merchant_order_prefix = models.CharField(_("Order Number Prefix (Merchant Fulfilled)"), max_length=16, blank=True)
+    amazon_order_prefix = models.CharField(_("Order Number Prefix (Fulfilled by Amazon)"), max_length=16, blank=True)
     order_status_mode = models.CharField(
         _("Order Status"), max_length=16, choices=OrderStatusMode.choices, default=OrderStatusMode.DEFAULT
     )

@@ -41,6 +41,11 @@ def test_each_kind_of_order_is_kept_and_shown(sandbox, store, admin_user_client)
     business = add(sandbox, business=True, prime=False, buyer_withheld=False, features=["tax", "late"])
     prime = add(sandbox, business=False, prime=True, features=["premium", "gift", "customization", "due_today"])
     brazil = add(sandbox, business=False, prime=False, features=["br_address"], programs=["AMAZON_EASY_SHIP"])
+    (fba,) = sandbox.control.add_orders(
+        1, status="SHIPPED", lifecycle=False, marketplace_id=US, fulfilled_by="AMAZON", business=False, prime=False
+    )
+    store.merchant_order_prefix, store.amazon_order_prefix = "AMZ-", "FBA-"
+    store.save()
     sandbox.control.advance(180)  # past the import's settling lag
 
     result = import_orders(store=store)
@@ -51,6 +56,9 @@ def test_each_kind_of_order_is_kept_and_shown(sandbox, store, admin_user_client)
     assert searches and all("TAX" in ",".join(e["query"]["includedData"]).split(",") for e in searches)
     rows = {row.amazon_order_id: row for row in AmazonOrder.objects.all()}
     b, p, br = rows[business], rows[prime], rows[brazil]
+    # Order number prefixes per fulfilment channel (the store's settings).
+    assert b.commerce_order.increment_id.startswith("AMZ-") and br.commerce_order.increment_id.startswith("AMZ-")
+    assert rows[fba].commerce_order.increment_id.startswith("FBA-")
     assert b.programs == ["AMAZON_BUSINESS"] and b.buyer_company.endswith("& Co")
     assert b.purchase_order_number.startswith("PO-")
     assert p.programs == ["PRIME", "PREMIUM"] and p.is_premium and p.latest_delivery_date is not None
