@@ -77,6 +77,9 @@ class AmazonStore(models.Model):
     order_number_source = models.CharField(
         _("Order Number Source"), max_length=16, choices=OrderNumberSource.choices, default=OrderNumberSource.COMMERCE
     )
+    # Put before the Commerce order number of an imported order, per fulfilment channel (e.g. "AMZ-", "FBA-").
+    merchant_order_prefix = models.CharField(_("Order Number Prefix (Merchant Fulfilled)"), max_length=16, blank=True)
+    amazon_order_prefix = models.CharField(_("Order Number Prefix (Fulfilled by Amazon)"), max_length=16, blank=True)
     order_status_mode = models.CharField(
         _("Order Status"), max_length=16, choices=OrderStatusMode.choices, default=OrderStatusMode.DEFAULT
     )
@@ -175,6 +178,10 @@ class AmazonOrder(models.Model):
     buyer_name = models.CharField(_("Buyer's Name"), max_length=255, blank=True)
     buyer_email = models.CharField(_("buyer email"), max_length=255, blank=True)
     buyer_company = models.CharField(_("buyer company"), max_length=255, blank=True)
+    # Issue 17: what a business order, the programs and the delivery window say (the rest is read from `raw`).
+    purchase_order_number = models.CharField(_("Purchase Order Number"), max_length=128, blank=True)
+    programs = models.JSONField(_("Programs"), default=list, blank=True)
+    latest_delivery_date = models.DateTimeField(_("Deliver By"), null=True, blank=True)
     # The shipping address as Amazon sent it, edited here only when staff correct it.
     shipping_address = PayloadField(_("shipping address"), default=dict, blank=True)
     # Set when staff correct the address here; later imports then keep their correction.

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from amazon_channel.models import AmazonOrder, AmazonOrderStatus, AmazonStore, OutboundUpdate
-from amazon_channel.sync import FATE_CONDITIONS, FATE_LABELS
+from amazon_channel.models import AmazonOrder, AmazonOrderItem, AmazonOrderStatus, AmazonStore, OutboundUpdate
+from amazon_channel.sync import FATE_CONDITIONS, FATE_LABELS, ship_by_condition
 
 from . import caching
 
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 AWAITING_SHIPMENT = [AmazonOrderStatus.UNSHIPPED, AmazonOrderStatus.PARTIALLY_SHIPPED]
 # An update still on its way to Amazon (queued, being sent, or its feed waiting for Amazon's processing report).
 IN_FLIGHT = [OutboundUpdate.State.PENDING, OutboundUpdate.State.SENDING, OutboundUpdate.State.AWAITING_RESULT]
@@ -39,6 +41,9 @@ class AmazonRevenue:
     last_30_days: Decimal
     orders_7_days: int
     orders_30_days: int
+    # The last 30 days' proceeds before Amazon's fees (grand total less tax): v2026-01-01 orders carry no fees,
+    # Amazon reports those in its Finances API.
+    net_30_days: Decimal = Decimal("0.00")
 
 
 def amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[AmazonRevenue]:
@@ -53,12 +58,20 @@ def amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[A
 
 
 def amazon_revenue_cache_key(store_id: int) -> str:
-    return f"dashboard:amazon-revenue:v1:{store_id}"
+    return f"dashboard:amazon-revenue:v2:{store_id}"
 
 
 def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[AmazonRevenue]:
     now = now or timezone.now()
     week = Q(purchase_date__gte=now - timedelta(days=7))
+    # Each order's tax, summed in the same query (joining the items would count a grand total once per item).
+    order_tax = (
+        AmazonOrderItem.objects.filter(amazon_order=OuterRef("pk"))
+        .order_by()
+        .values("amazon_order")
+        .annotate(tax=Sum(F("item_tax") + F("shipping_tax")))
+        .values("tax")
+    )
     rows = (
         AmazonOrder.objects.filter(store=store, purchase_date__gte=now - timedelta(days=30), purchase_date__lte=now)
         .exclude(status=AmazonOrderStatus.CANCELLED)
@@ -68,6 +81,7 @@ def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[
             week=Sum("grand_total", filter=week),
             orders_month=Count("pk"),
             orders_week=Count("pk", filter=week),
+            net=Sum(F("grand_total") - Coalesce(Subquery(order_tax), ZERO)),
         )
         .order_by("-month")
     )
@@ -78,6 +92,7 @@ def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[
             last_30_days=r["month"] or Decimal("0.00"),
             orders_7_days=r["orders_week"],
             orders_30_days=r["orders_month"],
+            net_30_days=r["net"] or Decimal("0.00"),
         )
         for r in rows
         if r["currency"] or r["month"]
@@ -123,6 +138,16 @@ def awaiting_shipment(*, store: AmazonStore) -> QuerySet[AmazonOrder]:
         .only(*_LIST_FIELDS, "latest_ship_date", "commerce_order__id", "commerce_order__increment_id")
         .order_by("latest_ship_date", "purchase_date", "id")
     )
+
+
+def late_orders(*, store: AmazonStore, now: datetime | None = None) -> QuerySet[AmazonOrder]:
+    """Orders still to ship whose ship-by window has ended (counted by `list_counts`)."""
+    return AmazonOrder.objects.filter(ship_by_condition("late", now), store=store)
+
+
+def due_today_orders(*, store: AmazonStore, now: datetime | None = None) -> QuerySet[AmazonOrder]:
+    """Orders still to ship whose ship-by window ends today."""
+    return AmazonOrder.objects.filter(ship_by_condition("due_today", now), store=store)
 
 
 def failed_imports(*, store: AmazonStore) -> QuerySet[AmazonOrder]:

@@ -97,6 +97,8 @@ def amazon_store(request: HttpRequest, store_id: int) -> HttpResponse:
         failed_imports_count=failed_imports,
         in_flight_count=in_flight,
         failed_updates_count=failed_updates,
+        late_count=amazon_selectors.late_orders(store=store, now=now),
+        due_today_count=amazon_selectors.due_today_orders(store=store, now=now),
         **amazon_selectors.not_imported_by_reason(store=store),
     )
     not_imported = amazon_selectors.not_imported_summary(counts)

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from . import order_kinds
+
 PENDING = "PENDING"
 UNSHIPPED = "UNSHIPPED"
 PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
@@ -166,6 +168,7 @@ class Order:
     in_store_pickup: bool = False
     pickup_status: str | None = None  # the last updateShipmentStatus: ReadyForPickup, PickedUp, RefusedPickup
     adjustments: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # order_kinds' fragments (programs, tax, gift...)
     version: int = 0  # bumped on every change; stale lifecycle events are dropped
     seller_id: str = "A2SANDBOXSELLER"  # whose order it is: another seller's token never sees it
 
@@ -245,6 +248,7 @@ class Order:
         data["orderItems"] = [self._item_to_api(item, included, priced) for item in self.items]
         if "PACKAGES" in included and self.fulfilled_by == MERCHANT and self.packages:
             data["packages"] = [dict(p) for p in self.packages]
+        order_kinds.merge(self, data, included)
         return data
 
     def _item_to_api(self, item: Item, included: set[str] | frozenset[str], priced: bool) -> dict[str, Any]:
@@ -365,6 +369,7 @@ class Order:
             "cancel_request": self.cancel_request,
             "in_store_pickup": self.in_store_pickup,
             "pickup_status": self.pickup_status,
+            "extra": self.extra,
         }
 
 
@@ -387,6 +392,8 @@ class Kind:
     seller_id: str | None = None  # None: the default seller (state.SELLER_ID)
     buyer_requests_cancel: bool = False  # the buyer asks to cancel; the seller decides (cancellationRequest)
     in_store_pickup: bool = False  # the IN_STORE_PICK_UP program (merchant orders only)
+    features: tuple[str, ...] | list[str] = ()  # order_kinds.FEATURES: premium, gift, customization, br_address, tax...
+    programs: tuple[str, ...] | list[str] = ()  # further Order.programs values (order_kinds.PROGRAMS)
 
 
 class OrderFactory:
@@ -474,7 +481,7 @@ class OrderFactory:
                 if business:
                     buyer["buyerCompanyName"] = f"{last} & Co"
                     buyer["buyerPurchaseOrderNumber"] = f"PO-{rng.randrange(10000, 99999)}"
-        return Order(
+        order = Order(
             order_id=self.order_id(mp),
             marketplace_id=mp_id,
             fulfilled_by=fulfilled_by,
@@ -493,6 +500,9 @@ class OrderFactory:
             else None,
             in_store_pickup=kind.in_store_pickup and fulfilled_by == MERCHANT,
         )
+        if kind.features or kind.programs:
+            order_kinds.apply(order, kind.features, kind.programs)
+        return order
 
     def tracking(self, order: Order) -> dict[str, str]:
         carrier, service = self.rng.choice(CARRIERS)

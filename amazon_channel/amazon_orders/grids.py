@@ -8,8 +8,27 @@ from django.utils.translation import gettext_lazy as _
 from admin_ui.grid import BooleanFilter, ChoiceFilter, Column, Grid, RangeFilter, TextFilter
 
 from ..models import AmazonOrder, AmazonOrderStatus
-from ..sync import NOT_IMPORTED
+from ..sync import NOT_IMPORTED, PROGRAMS, program_label, ship_by_condition
 from . import selectors
+
+
+class ProgramFilter(ChoiceFilter):
+    """Orders in one Amazon program (Prime, Premium, Business...): `programs` holds the list Amazon sent."""
+
+    def apply(self, qs, data):
+        value = self.value(data)
+        return qs.filter(programs__contains=[value]) if value else qs
+
+
+class ShipByFilter(ChoiceFilter):
+    """Late / Due today, by the ship-by window's end (read against the clock per request)."""
+
+    def apply(self, qs, data):
+        value = self.value(data)
+        return qs.filter(ship_by_condition(value)) if value else qs
+
+
+SHIP_BY_CHOICES = (("late", _("Late")), ("due_today", _("Due today")))
 
 
 class AmazonOrderGrid(Grid):
@@ -32,6 +51,8 @@ class AmazonOrderGrid(Grid):
         TextFilter("buyer_name", _("Buyer's Name"), "buyer_name"),
         RangeFilter("grand_total", _("Grand Total"), "grand_total", kind="number"),
         TextFilter("order_notes", _("Order Notes"), "order_notes"),
+        ProgramFilter("program", _("Program"), "programs", lambda: [(p, program_label(p)) for p in PROGRAMS]),
+        ShipByFilter("ship_by", _("Ship By"), "latest_ship_date", SHIP_BY_CHOICES),
         # Every order without a Commerce order, whatever the reason (its Order Notes say which).
         BooleanFilter("failed", _("Not imported only"), NOT_IMPORTED),
     )

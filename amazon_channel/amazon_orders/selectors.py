@@ -22,6 +22,8 @@ GRID_ROW_FIELDS = (
     "import_error",
     "import_skipped",
     "fulfilled_by",
+    "programs",
+    "latest_ship_date",
     "store__id",
     "store__name",
     "store__import_orders",

@@ -44,7 +44,7 @@ def update_shipping_address(
             except OrderActionRefused as exc:
                 raise AmazonOrderActionRefused(exc.message, exc.field_errors) from None
         order = AmazonOrder.objects.select_for_update().get(pk=pk)
-        order.shipping_address = address.as_json()
+        order.shipping_address = address.keeping_parts_of(AmazonAddress.from_json(order.shipping_address)).as_json()
         order.shipping_address_edited_at = timezone.now()
         order.order_notes = _("Shipping address changed by %(user)s.") % {"user": user_label(actor)}
         order.save(update_fields=["shipping_address", "shipping_address_edited_at", "order_notes", "updated_at"])

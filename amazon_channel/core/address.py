@@ -8,7 +8,23 @@ from typing import Any
 
 from orders.services import NewAddress
 
-FIELDS = ("name", "address_lines", "city", "state_or_region", "postal_code", "country_code", "phone", "company")
+FIELDS = (
+    "name",
+    "address_lines",
+    "city",
+    "state_or_region",
+    "postal_code",
+    "country_code",
+    "phone",
+    "company",
+    # Every further part Amazon sends is kept and shown (issue 17), though a Commerce address has no place for it.
+    "district_or_county",
+    "municipality",
+    "address_type",
+    "extended_fields",
+)
+# AddressExtendedFields of the model, in the order they are shown.
+EXTENDED_FIELDS = ("streetName", "streetNumber", "complement", "neighborhood")
 
 
 @dataclass(frozen=True)
@@ -21,6 +37,10 @@ class AmazonAddress:
     country_code: str = ""
     phone: str = ""
     company: str = ""
+    district_or_county: str = ""
+    municipality: str = ""
+    address_type: str = ""
+    extended_fields: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_recipient(cls, recipient: Any) -> AmazonAddress | None:
@@ -36,6 +56,10 @@ class AmazonAddress:
             country_code=recipient.country_code or "",
             phone=recipient.phone or "",
             company=getattr(recipient, "company", None) or "",
+            district_or_county=getattr(recipient, "district_or_county", None) or "",
+            municipality=getattr(recipient, "municipality", None) or "",
+            address_type=getattr(recipient, "address_type", None) or "",
+            extended_fields=dict(getattr(recipient, "extended_fields", None) or {}),
         )
 
     @classmethod
@@ -45,6 +69,7 @@ class AmazonAddress:
             return None
         values = {name: data.get(name) for name in FIELDS if data.get(name) is not None}
         values["address_lines"] = [line for line in values.get("address_lines") or [] if line]
+        values["extended_fields"] = dict(values.get("extended_fields") or {})
         return cls(**values)
 
     def as_json(self) -> dict:
@@ -52,6 +77,18 @@ class AmazonAddress:
 
     def changed(self, **values: Any) -> AmazonAddress:
         return replace(self, **{name: value for name, value in values.items() if name in FIELDS})
+
+    def keeping_parts_of(self, previous: AmazonAddress | None) -> AmazonAddress:
+        """This address (typed on the form) with the parts the form has no field for taken from `previous`."""
+        if previous is None:
+            return self
+        return replace(
+            self,
+            district_or_county=self.district_or_county or previous.district_or_county,
+            municipality=self.municipality or previous.municipality,
+            address_type=self.address_type or previous.address_type,
+            extended_fields=self.extended_fields or dict(previous.extended_fields),
+        )
 
     @property
     def street(self) -> str:

@@ -154,6 +154,9 @@ def parse_address(raw: Any) -> types.Address | None:
         district_or_county=_str(data.get("districtOrCounty")),
         municipality=_str(data.get("municipality")),
         address_type=_str(data.get("addressType")),
+        extended_fields={
+            str(k): text for k, v in _obj(data.get("extendedFields"), "extendedFields").items() if (text := _str(v))
+        },
     )
 
 

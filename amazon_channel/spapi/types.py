@@ -12,7 +12,16 @@ from decimal import Decimal
 from typing import Any
 
 # Data sets searchOrders/getOrder return with each order (Amazon returns only the core fields without them).
-DEFAULT_INCLUDED: tuple[str, ...] = ("BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "PACKAGES", "CANCELLATION")
+# TAX brings a business order's tax registrations and invoicing requirement (issue 17).
+DEFAULT_INCLUDED: tuple[str, ...] = (
+    "BUYER",
+    "RECIPIENT",
+    "PROCEEDS",
+    "FULFILLMENT",
+    "PACKAGES",
+    "CANCELLATION",
+    "TAX",
+)
 
 FULFILLMENT_STATUSES: tuple[str, ...] = (
     "PENDING_AVAILABILITY",
@@ -57,6 +66,8 @@ class Address:
     district_or_county: str | None = None
     municipality: str | None = None
     address_type: str | None = None
+    # Country-specific parts (BR: streetName, streetNumber, complement, neighborhood).
+    extended_fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

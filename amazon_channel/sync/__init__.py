@@ -3,10 +3,12 @@
 Modules, in the order a run flows through them: `runs` (the lease, the window and the cursor, retries, *Recover
 order*), `paging` (searchOrders pages, prefetched), `pages` (one page written in bulk), `mapping` (Amazon's data as
 rows), `set_aside` (orders that can't be read or stored), `placing` (the Commerce orders), `reconciling` (Amazon-side
-cancels and shipments), `rules` (which orders are importable), `result`, `schedule` (each store's beat entry, *Sync
+cancels and shipments), `details` (tax registrations, gifts, customizations, proceeds read from what Amazon
+sent), `rules` (which orders are importable), `result`, `schedule` (each store's beat entry, *Sync
 now*), `tasks`.
 """
 
+from .details import PROGRAMS, OrderDetails, order_details, program_label, ship_by_condition, ship_by_state
 from .fate import (
     FATE_CONDITIONS,
     FATE_LABELS,
@@ -28,18 +30,24 @@ __all__ = [
     "FATE_CONDITIONS",
     "FATE_LABELS",
     "NOT_IMPORTED",
+    "PROGRAMS",
     "Fate",
     "ImportRefused",
     "ImportResult",
+    "OrderDetails",
     "build_new_order",
     "explain",
     "import_now",
     "import_orders",
     "import_skipped_orders",
     "is_importable",
+    "order_details",
     "process_orders",
+    "program_label",
     "recover_order",
     "request_store_sync",
     "schedule_store_sync",
+    "ship_by_condition",
+    "ship_by_state",
     "skipped_count",
 ]

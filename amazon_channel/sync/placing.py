@@ -184,6 +184,11 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
         channel=CHANNEL,
         external_order_number=row.amazon_order_id,
         increment_id=row.amazon_order_id if store.order_number_source == AmazonStore.OrderNumberSource.AMAZON else None,
+        increment_prefix=(
+            store.amazon_order_prefix
+            if row.fulfilled_by == AmazonOrder.FulfilledBy.AMAZON
+            else store.merchant_order_prefix
+        ),
         customer_email=email,
         customer_first_name=first,
         customer_last_name=last,

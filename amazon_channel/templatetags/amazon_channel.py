@@ -1,9 +1,17 @@
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from admin_ui.reversing import reverse_int
 from amazon_channel.core.credentials import needs_new_credentials as _needs_new_credentials
 from amazon_channel.core.reasons import cancel_reason_label
-from amazon_channel.sync import Fate, explain
+from amazon_channel.sync import Fate, details, explain
+
+EXTENDED_FIELD_LABELS = {
+    "streetName": _("Street Name"),
+    "streetNumber": _("Street Number"),
+    "complement": _("Complement"),
+    "neighborhood": _("Neighborhood"),
+}
 
 register = template.Library()
 
@@ -54,3 +62,33 @@ def update_document_url(update) -> str:
 def needs_new_credentials(store) -> bool:
     """The store pages' banner: a stored credential can't be decrypted, the merchant must enter it again."""
     return _needs_new_credentials(store)
+def program_label(code: str) -> str:
+    """An Amazon program (PRIME, AMAZON_BUSINESS...) by its name."""
+    return details.program_label(code)
+
+
+@register.filter
+def ship_by_state(amazon_order) -> str:
+    """ "late" or "due_today" for an order still to ship whose ship-by window has ended or ends today, else ""."""
+    return details.ship_by_state(amazon_order)
+
+
+@register.simple_tag
+def order_details(amazon_order) -> details.OrderDetails:
+    """Tax registrations, gifts, customizations and proceeds breakdowns from what Amazon sent."""
+    return details.order_details(amazon_order.raw)
+
+
+@register.filter
+def extended_field_label(key: str) -> str:
+    return str(EXTENDED_FIELD_LABELS.get(key, key))
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def net_before_fees(order_details: details.OrderDetails, grand_total):
+    return order_details.net_before_fees(grand_total)

@@ -71,6 +71,7 @@ class NewOrder:
     channel: str = "admin"
     external_order_number: str | None = None
     increment_id: str | None = None  # None: the store's next order number
+    increment_prefix: str = ""  # put before the store's next order number (a channel's, e.g. "AMZ-")
     customer: Customer | None = None
     customer_email: str = ""
     customer_first_name: str = ""
@@ -128,7 +129,7 @@ def create_orders(
             for new, number in zip(
                 store_orders, next_increment_ids(store_orders[0].store, "order", len(store_orders)), strict=True
             ):
-                numbers[id(new)] = number
+                numbers[id(new)] = new.increment_prefix + number
 
         placed: list[Order] = []
         for new in orders:

@@ -51,7 +51,7 @@ def test_exchanges_the_refresh_token_and_sends_the_documented_headers(server, ma
     assert abs(sent_at - datetime.now(UTC)) < timedelta(minutes=1)
     assert re.fullmatch(r"AmazonChannelForCommerce/[\d.]+ \(Language=Python/3\.\d+\)", call.headers["user-agent"])
     assert call.headers["accept"] == "application/json"
-    assert call.query["includedData"] == ["BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,PACKAGES,CANCELLATION"]
+    assert call.query["includedData"] == ["BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,PACKAGES,CANCELLATION,TAX"]
     assert spapi_model.validate_request(call) == "getOrder"
 
 
@@ -397,7 +397,7 @@ def test_search_orders_sends_every_filter_as_the_model_defines_it(server, make_c
         "fulfillmentStatuses": ["UNSHIPPED,PARTIALLY_SHIPPED,SHIPPED"],
         "fulfilledBy": ["MERCHANT"],
         "marketplaceIds": ["ATVPDKIKX0DER,A2EUQ1WTGCTBG2"],
-        "includedData": ["BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,PACKAGES,CANCELLATION"],
+        "includedData": ["BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,PACKAGES,CANCELLATION,TAX"],
         "maxResultsPerPage": ["50"],
     }
 
