@@ -62,6 +62,8 @@ def update_document_url(update) -> str:
 def needs_new_credentials(store) -> bool:
     """The store pages' banner: a stored credential can't be decrypted, the merchant must enter it again."""
     return _needs_new_credentials(store)
+
+
 def program_label(code: str) -> str:
     """An Amazon program (PRIME, AMAZON_BUSINESS...) by its name."""
     return details.program_label(code)
