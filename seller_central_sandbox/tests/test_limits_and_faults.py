@@ -114,6 +114,12 @@ def test_slow_fault_delays_the_answer(amazon: Amazon):
     started = time.monotonic()
     assert amazon.search(lastUpdatedAfter=ago(hours=1)).status_code == 200
     assert time.monotonic() - started < 0.5
+    # The slow answer is still being written after the client gave up: wait for its ledger entry, so it can't land in
+    # the next test's ledger.
+    deadline = time.monotonic() + 5
+    while "slow" not in [e["fault"] for e in amazon.handle.control.ledger("searchOrders")]:
+        assert time.monotonic() < deadline, "the slow request was never ledgered"
+        time.sleep(0.05)
 
 
 def test_drop_fault_closes_the_connection_without_an_answer(amazon: Amazon):
