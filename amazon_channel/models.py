@@ -121,6 +121,11 @@ class AmazonStore(models.Model):
         return self.name
 
 
+class BuyerCancelDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
 class AmazonOrderStatus(models.TextChoices):
     """Amazon's fulfillment statuses (Orders API v2026-01-01)."""
 
@@ -169,6 +174,14 @@ class AmazonOrder(models.Model):
     # Amazon's packages (carrier, tracking number, ship date, items), as last read from Amazon.
     packages = PayloadField(_("tracking"), default=list, blank=True)
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=255, blank=True)
+    # The buyer asked to cancel (items' cancellationRequest, not yet executed), as last read from Amazon; what staff
+    # decided is ours: Accept cancels through the acknowledgement feed, Decline is only recorded (no SP-API call).
+    buyer_cancel_requested = models.BooleanField(_("buyer asked to cancel"), default=False)
+    buyer_cancel_reason = models.CharField(_("buyer's cancel reason"), max_length=255, blank=True)
+    buyer_cancel_decision = models.CharField(
+        _("answer to the buyer's cancel request"), max_length=16, choices=BuyerCancelDecision.choices, blank=True
+    )
+    buyer_cancel_decided_at = models.DateTimeField(null=True, blank=True)
 
     commerce_order = models.OneToOneField(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="amazon_order"
@@ -205,6 +218,12 @@ class AmazonOrder(models.Model):
             models.Index(fields=["buyer_name", "id"], name="amazon_order_grid_buyer"),
             models.Index(fields=["grand_total", "id"], name="amazon_order_grid_total"),
             models.Index(fields=["store"], condition=~Q(import_error=""), name="amazon_order_failed_import"),
+            # The grid's "Buyer asked to cancel" filter: the few open requests, straight from the index.
+            models.Index(
+                fields=["id"],
+                condition=Q(buyer_cancel_requested=True, buyer_cancel_decision=""),
+                name="amazon_order_cancel_requested",
+            ),
             # The Amazon store dashboard's orders to ship, most urgent first, straight from the index.
             models.Index(
                 fields=["store", "latest_ship_date", "purchase_date", "id"],

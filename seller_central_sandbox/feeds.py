@@ -275,7 +275,9 @@ def _acknowledge(sandbox: Sandbox, message: ET.Element, message_id: str, when: f
         raise MessageError(ALREADY_SHIPPED, order_id=order.order_id)
     reason = next((r for r in reasons if r), "GeneralAdjustment")
     order.version += 1  # nothing planned for this order happens any more
-    sandbox.cancel(order, when, requester=None, reason=reason, by="MERCHANT")
+    requester = order.cancel_request["requester"] if order.cancel_request else None
+    order.cancel_request = None  # the seller answered the buyer's request by cancelling
+    sandbox.cancel(order, when, requester=requester, reason=reason, by="MERCHANT")
 
 
 def _adjust(sandbox: Sandbox, message: ET.Element, message_id: str, when: float, feed_id: str, seller_id: str) -> None:

@@ -161,6 +161,8 @@ class Order:
     is_business: bool = False
     packages: list[dict[str, Any]] = field(default_factory=list)
     cancellation: dict[str, str] | None = None  # requester, cancelReason, cancelledBy
+    # A buyer asked to cancel and the seller has not answered (requester, cancelReason): shown on the open items.
+    cancel_request: dict[str, str] | None = None
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0  # bumped on every change; stale lifecycle events are dropped
     seller_id: str = "A2SANDBOXSELLER"  # whose order it is: another seller's token never sees it
@@ -265,6 +267,8 @@ class Order:
                     "cancelReason": self.cancellation["cancelReason"],
                 }
             data["cancellation"] = cancellation
+        elif "CANCELLATION" in included and self.cancel_request and item.quantity_open:
+            data["cancellation"] = {"cancellationRequest": dict(self.cancel_request)}
         if "FULFILLMENT" in included:
             data["fulfillment"] = {
                 "quantityFulfilled": item.quantity_shipped,
@@ -347,6 +351,7 @@ class Order:
             ],
             "packages": self.packages,
             "cancellation": self.cancellation,
+            "cancel_request": self.cancel_request,
             "adjustments": self.adjustments,
         }
 

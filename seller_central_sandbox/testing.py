@@ -71,6 +71,10 @@ class SandboxControl:
     def set_status(self, order_id: str, status: str) -> dict:
         return self._call("POST", f"orders/{order_id}/status", {"status": status})
 
+    def request_cancel(self, order_id: str, reason: str = "BuyerCanceled") -> dict:
+        """The buyer asks to cancel: orderItems[].cancellation.cancellationRequest on the open items."""
+        return self._call("POST", f"orders/{order_id}/cancel-request", {"reason": reason})
+
     def orders(self) -> list[dict]:
         return self._call("GET", "orders")
 

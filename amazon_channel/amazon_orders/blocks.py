@@ -43,6 +43,18 @@ def order_notices_block(request: HttpRequest, order: Order) -> str | None:
     )
 
 
+def buyer_cancel_request_block(request: HttpRequest, order: Order) -> str | None:
+    """A notice on the Commerce order while the buyer's request to cancel waits for Accept or Decline."""
+    if not is_amazon_order(order) or order.state in {OrderState.CANCELED, OrderState.CLOSED}:
+        return None
+    amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
+    if amazon_order is None or not amazon_order.buyer_cancel_requested or amazon_order.buyer_cancel_decision:
+        return None
+    return render_to_string(
+        "amazon_channel/amazon_orders/blocks/buyer_cancel_notice.html", {"amazon_order": amazon_order}, request=request
+    )
+
+
 def failed_imports_notice(request: HttpRequest) -> str:
     """The admin-wide banner: stores with Amazon orders that could not be imported, linking to them."""
     failed = selectors.stores_with_failed_imports()
@@ -60,3 +72,4 @@ def register() -> None:
     notices.register(failed_imports_notice)
     view_blocks.register("payment_shipping", payment_shipping_block)
     view_blocks.register("order_notices", order_notices_block)
+    view_blocks.register("order_notices", buyer_cancel_request_block)

@@ -34,6 +34,10 @@ class AmazonOrderGrid(Grid):
         TextFilter("order_notes", _("Order Notes"), "order_notes"),
         # Every order without a Commerce order, whatever the reason (its Order Notes say which).
         BooleanFilter("failed", _("Not imported only"), NOT_IMPORTED),
+        # Requests still waiting for Accept or Decline (the partial index amazon_order_cancel_requested).
+        BooleanFilter(
+            "cancel_requested", _("Buyer asked to cancel"), Q(buyer_cancel_requested=True, buyer_cancel_decision="")
+        ),
     )
     search_fields = ("amazon_order_id__icontains", "buyer_name__icontains")
     search_placeholder = _("Search by Amazon order # or buyer's name")

@@ -59,10 +59,18 @@ def order_row(store: AmazonStore, order: types.Order, now: datetime) -> AmazonOr
             for p in order.packages or []
         ],
         cancellation_reason=(order.cancellation.reason or "") if order.cancellation else "",
+        buyer_cancel_requested=_buyer_asked_to_cancel(order),
+        buyer_cancel_reason=(order.cancellation.reason or "")[:255] if _buyer_asked_to_cancel(order) else "",
         raw=order.raw or {},
         needs_refetch=False,
         updated_at=now,
     )
+
+
+def _buyer_asked_to_cancel(order: types.Order) -> bool:
+    """A buyer's request Amazon has not executed yet (once executed, the order's status says canceled)."""
+    cancellation = order.cancellation
+    return bool(cancellation and cancellation.requested_by == "BUYER" and not cancellation.cancelled_by)
 
 
 def item_row(item: types.OrderItem) -> AmazonOrderItem:

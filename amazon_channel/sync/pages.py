@@ -43,6 +43,8 @@ ORDER_FIELDS_FROM_AMAZON = [
     "items_unshipped",
     "packages",
     "cancellation_reason",
+    "buyer_cancel_requested",
+    "buyer_cancel_reason",
     "raw",
     "needs_refetch",
     "updated_at",
