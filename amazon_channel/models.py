@@ -79,6 +79,11 @@ class AmazonStore(models.Model):
     read_only_mode = models.BooleanField(
         _("Read-Only Mode"), default=False, help_text=_("Import from Amazon, but send nothing back to Amazon.")
     )
+    send_merchant_order_id = models.BooleanField(
+        _("Send Order Number to Amazon"),
+        default=False,
+        help_text=_("After import, tell Amazon the Commerce order number as the seller order id."),
+    )
     sync_interval_minutes = models.PositiveIntegerField(_("sync every (minutes)"), default=5)
     periodic_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -311,6 +316,7 @@ class OutboundUpdate(models.Model):
         CANCEL = "cancel", _("Cancellation")
         REFUND = "refund", _("Refund")
         VAT_INVOICE = "vat_invoice", _("VAT invoice")
+        ORDER_NUMBER = "order_number", _("Order number")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

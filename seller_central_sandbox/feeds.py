@@ -268,7 +268,11 @@ def _acknowledge(sandbox: Sandbox, message: ET.Element, message_id: str, when: f
             raise MessageError(BAD_REASON, reason=reason, element="CancelReason")
         reasons.append(reason)
     if status == "Success":
-        return  # an acknowledgement of the order: nothing changes on Amazon's side
+        # An acknowledgement of the order: Seller Central shows the seller's order number, nothing else changes.
+        merchant_order_id = (ack.findtext("MerchantOrderID") or "").strip()
+        if merchant_order_id:
+            order.merchant_order_id = merchant_order_id
+        return
     if order.status == o.CANCELLED:
         return  # cancelling again is harmless (a retried feed)
     if any(i.quantity_shipped for i in order.items):

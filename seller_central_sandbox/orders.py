@@ -163,6 +163,7 @@ class Order:
     cancellation: dict[str, str] | None = None  # requester, cancelReason, cancelledBy
     # A buyer asked to cancel and the seller has not answered (requester, cancelReason): shown on the open items.
     cancel_request: dict[str, str] | None = None
+    merchant_order_id: str = ""  # the seller's order number, from an acknowledgement (StatusCode Success)
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0  # bumped on every change; stale lifecycle events are dropped
     seller_id: str = "A2SANDBOXSELLER"  # whose order it is: another seller's token never sees it
@@ -352,6 +353,7 @@ class Order:
             "packages": self.packages,
             "cancellation": self.cancellation,
             "cancel_request": self.cancel_request,
+            "merchant_order_id": self.merchant_order_id,
             "adjustments": self.adjustments,
         }
 
