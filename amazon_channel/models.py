@@ -163,6 +163,8 @@ class AmazonOrder(models.Model):
     is_prime = models.BooleanField(_("Prime"), default=False)
     is_business = models.BooleanField(_("business order"), default=False)
     is_premium = models.BooleanField(_("premium order"), default=False)
+    # Program IN_STORE_PICK_UP: the buyer collects the order, so it never gets a carrier shipment.
+    is_in_store_pickup = models.BooleanField(_("in-store pickup"), default=False)
 
     buyer_name = models.CharField(_("Buyer's Name"), max_length=255, blank=True)
     buyer_email = models.CharField(_("buyer email"), max_length=255, blank=True)

@@ -159,6 +159,7 @@ class Order:
     address: dict[str, str]
     is_prime: bool = False
     is_business: bool = False
+    in_store_pickup: bool = False  # program IN_STORE_PICK_UP: the buyer collects it, no carrier shipment
     packages: list[dict[str, Any]] = field(default_factory=list)
     cancellation: dict[str, str] | None = None  # requester, cancelReason, cancelledBy
     # A buyer asked to cancel and the seller has not answered (requester, cancelReason): shown on the open items.
@@ -203,7 +204,15 @@ class Order:
     def to_api(self, included: set[str] | frozenset[str]) -> dict[str, Any]:
         mp = self.marketplace
         priced = self.status != PENDING
-        programs = [p for p, on in (("PRIME", self.is_prime), ("AMAZON_BUSINESS", self.is_business)) if on]
+        programs = [
+            p
+            for p, on in (
+                ("PRIME", self.is_prime),
+                ("AMAZON_BUSINESS", self.is_business),
+                ("IN_STORE_PICK_UP", self.in_store_pickup),
+            )
+            if on
+        ]
         data: dict[str, Any] = {
             "orderId": self.order_id,
             "createdTime": iso(self.created),
@@ -332,6 +341,7 @@ class Order:
             "service_level": self.service_level,
             "is_prime": self.is_prime,
             "is_business": self.is_business,
+            "in_store_pickup": self.in_store_pickup,
             "buyer": self.buyer,
             "address": self.address,
             "items": [
@@ -371,6 +381,7 @@ class Kind:
     buyer_withheld: bool | None = None
     business: bool | None = None
     prime: bool | None = None
+    in_store_pickup: bool = False
     late_indexed: bool = False
     lifecycle: bool = True  # schedule PENDING -> UNSHIPPED (-> SHIPPED by Amazon) as the clock moves
     buyer_cancels_after: int | None = None  # seconds after creation
@@ -476,6 +487,7 @@ class OrderFactory:
             address=address,
             is_prime=prime,
             is_business=business,
+            in_store_pickup=kind.in_store_pickup,
         )
 
     def tracking(self, order: Order) -> dict[str, str]:

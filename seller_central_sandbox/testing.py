@@ -65,7 +65,7 @@ class SandboxControl:
 
     def add_orders(self, n: int = 1, **kind: Any) -> list[str]:
         """Kinds: status, fulfilled_by (MERCHANT/AMAZON), marketplace_id, items, quantity, buyer_withheld, business,
-        prime, late_indexed, lifecycle, buyer_cancels_after (seconds), created_seconds_ago."""
+        prime, in_store_pickup, late_indexed, lifecycle, buyer_cancels_after (seconds), created_seconds_ago."""
         return self._call("POST", "orders", {"n": n, **kind})
 
     def set_status(self, order_id: str, status: str) -> dict:

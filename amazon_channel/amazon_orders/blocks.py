@@ -8,10 +8,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from admin_ui import menu, notices
-from orders import view_blocks
+from orders import ship_guards, view_blocks
 from orders.models import Order, OrderState
 
-from ..core.channel import is_amazon_order
+from ..core.channel import FROM_AMAZON, is_amazon_order
 from ..models import AmazonOrderStatus
 from . import selectors
 
@@ -55,6 +55,16 @@ def buyer_cancel_request_block(request: HttpRequest, order: Order) -> str | None
     )
 
 
+def in_store_pickup_refusal(order: Order, origin: str) -> str | None:
+    """New Shipment is refused for an in-store pickup order (program IN_STORE_PICK_UP): the buyer collects it, so a
+    carrier shipment would be wrong at Amazon. A pickup Amazon reports done (origin FROM_AMAZON) is still mirrored."""
+    if origin == FROM_AMAZON or not is_amazon_order(order):
+        return None
+    if not selectors.is_in_store_pickup(order_id=order.pk):
+        return None
+    return _("Amazon order for in-store pickup: the buyer collects it at the store, so it is never shipped by carrier.")
+
+
 def failed_imports_notice(request: HttpRequest) -> str:
     """The admin-wide banner: stores with Amazon orders that could not be imported, linking to them."""
     failed = selectors.stores_with_failed_imports()
@@ -73,3 +83,4 @@ def register() -> None:
     view_blocks.register("payment_shipping", payment_shipping_block)
     view_blocks.register("order_notices", order_notices_block)
     view_blocks.register("order_notices", buyer_cancel_request_block)
+    ship_guards.register(in_store_pickup_refusal)

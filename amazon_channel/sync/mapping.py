@@ -40,6 +40,7 @@ def order_row(store: AmazonStore, order: types.Order, now: datetime) -> AmazonOr
         is_prime=bool(order.is_prime),
         is_business=bool(order.is_business),
         is_premium=bool(order.is_premium),
+        is_in_store_pickup="IN_STORE_PICK_UP" in (order.programs or []),
         buyer_name=(buyer.name or "") if buyer else "",
         buyer_email=(buyer.email or "") if buyer else "",
         buyer_company=(buyer.company or "") if buyer else "",

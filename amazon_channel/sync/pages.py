@@ -34,6 +34,7 @@ ORDER_FIELDS_FROM_AMAZON = [
     "is_prime",
     "is_business",
     "is_premium",
+    "is_in_store_pickup",
     "buyer_name",
     "buyer_email",
     "buyer_company",
