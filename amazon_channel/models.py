@@ -87,6 +87,11 @@ class AmazonStore(models.Model):
     read_only_mode = models.BooleanField(
         _("Read-Only Mode"), default=False, help_text=_("Import from Amazon, but send nothing back to Amazon.")
     )
+    send_merchant_order_id = models.BooleanField(
+        _("Send Order Number to Amazon"),
+        default=False,
+        help_text=_("After import, tell Amazon the Commerce order number as the seller order id."),
+    )
     sync_interval_minutes = models.PositiveIntegerField(
         _("sync every (minutes)"),
         default=5,
@@ -139,6 +144,11 @@ class AmazonStore(models.Model):
         return self.name
 
 
+class BuyerCancelDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
 class AmazonOrderStatus(models.TextChoices):
     """Amazon's fulfillment statuses (Orders API v2026-01-01)."""
 
@@ -152,9 +162,6 @@ class AmazonOrderStatus(models.TextChoices):
 
 
 _STATUS_LABELS = dict(AmazonOrderStatus.choices)
-
-
-IN_STORE_PICK_UP = "IN_STORE_PICK_UP"
 
 
 class AmazonOrder(models.Model):
@@ -174,6 +181,8 @@ class AmazonOrder(models.Model):
     is_prime = models.BooleanField(_("Prime"), default=False)
     is_business = models.BooleanField(_("business order"), default=False)
     is_premium = models.BooleanField(_("premium order"), default=False)
+    # Program IN_STORE_PICK_UP: the buyer collects the order, so it never gets a carrier shipment.
+    is_in_store_pickup = models.BooleanField(_("in-store pickup"), default=False)
 
     buyer_name = models.CharField(_("Buyer's Name"), max_length=255, blank=True)
     buyer_email = models.CharField(_("buyer email"), max_length=255, blank=True)
@@ -194,6 +203,14 @@ class AmazonOrder(models.Model):
     # Amazon's packages (carrier, tracking number, ship date, items), as last read from Amazon.
     packages = PayloadField(_("tracking"), default=list, blank=True)
     cancellation_reason = models.CharField(_("cancellation reason"), max_length=255, blank=True)
+    # The buyer asked to cancel (items' cancellationRequest, not yet executed), as last read from Amazon; what staff
+    # decided is ours: Accept cancels through the acknowledgement feed, Decline is only recorded (no SP-API call).
+    buyer_cancel_requested = models.BooleanField(_("buyer asked to cancel"), default=False)
+    buyer_cancel_reason = models.CharField(_("buyer's cancel reason"), max_length=255, blank=True)
+    buyer_cancel_decision = models.CharField(
+        _("answer to the buyer's cancel request"), max_length=16, choices=BuyerCancelDecision.choices, blank=True
+    )
+    buyer_cancel_decided_at = models.DateTimeField(null=True, blank=True)
 
     commerce_order = models.OneToOneField(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="amazon_order"
@@ -230,6 +247,12 @@ class AmazonOrder(models.Model):
             models.Index(fields=["buyer_name", "id"], name="amazon_order_grid_buyer"),
             models.Index(fields=["grand_total", "id"], name="amazon_order_grid_total"),
             models.Index(fields=["store"], condition=~Q(import_error=""), name="amazon_order_failed_import"),
+            # The grid's "Buyer asked to cancel" filter: the few open requests, straight from the index.
+            models.Index(
+                fields=["id"],
+                condition=Q(buyer_cancel_requested=True, buyer_cancel_decision=""),
+                name="amazon_order_cancel_requested",
+            ),
             # The Amazon store dashboard's orders to ship, most urgent first, straight from the index.
             models.Index(
                 fields=["store", "latest_ship_date", "purchase_date", "id"],
@@ -248,26 +271,6 @@ class AmazonOrder(models.Model):
     def get_fulfilled_by_display(self) -> str:
         # The same, for the import, which names the channel in every imported order's comment.
         return _FULFILLED_BY_LABELS.get(self.fulfilled_by, self.fulfilled_by)
-
-    @property
-    def buyer_cancel_request(self) -> str | None:
-        """The buyer's reason while they asked Amazon to cancel and nobody has yet (an item's cancellationRequest
-        without a cancellationExecution); None otherwise. "" when the buyer gave no reason."""
-        if self.status == AmazonOrderStatus.CANCELLED:
-            return None
-        for item in (self.raw or {}).get("orderItems") or []:
-            cancellation = item.get("cancellation") if isinstance(item, dict) else None
-            if isinstance(cancellation, dict) and not cancellation.get("cancellationExecution"):
-                request = cancellation.get("cancellationRequest")
-                if isinstance(request, dict):
-                    return str(request.get("cancelReason") or "")
-        return None
-
-    @property
-    def is_in_store_pickup(self) -> bool:
-        """Amazon's IN_STORE_PICK_UP program: the buyer collects it in store, so it is never shipped by carrier."""
-        programs = (self.raw or {}).get("programs") or []
-        return isinstance(programs, list) and IN_STORE_PICK_UP in programs
 
     @property
     def can_cancel(self) -> bool:
@@ -337,6 +340,7 @@ class OutboundUpdate(models.Model):
         CANCEL = "cancel", _("Cancellation")
         REFUND = "refund", _("Refund")
         VAT_INVOICE = "vat_invoice", _("VAT invoice")
+        ORDER_NUMBER = "order_number", _("Order number")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -24,9 +24,6 @@ Renderer = Callable[[HttpRequest, object], "str | None"]
 _renderers: dict[str, list[Renderer]] = {section: [] for section in SECTIONS}
 FormExtension = Callable[[object], "type | None"]
 _form_extensions: dict[str, list[FormExtension]] = {}
-ACTIONS = ("ship",)
-Refusal = Callable[[object], "str | None"]
-_refusals: dict[str, list[Refusal]] = {action: [] for action in ACTIONS}
 
 
 def register(section: str, renderer: Renderer) -> None:
@@ -75,21 +72,3 @@ def form_extensions(form: str, order: object) -> list[type]:
         if mixin is not None:
             mixins.append(mixin)
     return mixins
-
-
-def register_refusal(action: str, check: Refusal) -> None:
-    """Let an app refuse an action page for some orders ("ship": a channel whose orders are never shipped by
-    carrier): `check(order)` returns the reason shown to the person, or None when it doesn't object."""
-    if action not in _refusals:
-        raise ValueError(f"unknown action {action!r}; one of {ACTIONS}")
-    if check not in _refusals[action]:
-        _refusals[action].append(check)
-
-
-def refusal(action: str, order: object) -> str | None:
-    """The first registered app's reason to refuse this action for this order, or None."""
-    for check in _refusals.get(action, []):
-        reason = check(order)
-        if reason:
-            return str(reason)
-    return None

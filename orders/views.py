@@ -18,7 +18,7 @@ from admin_ui.formatting import currency_places
 from admin_ui.mass_actions import report_mass_action, run_mass_action
 from admin_ui.permissions import permission_required
 
-from . import documents, rules, selectors, services, view_blocks
+from . import documents, rules, selectors, services, ship_guards, view_blocks
 from .buyer_data import csv_columns_for, may_view_buyer_data
 from .forms import (
     CommentForm,
@@ -107,13 +107,17 @@ def order_view(request: HttpRequest, order_id: int) -> HttpResponse:
     for item in order.items.all():  # the prefetched rows: no query
         item.row_total_incl = item.row_total + item.tax_amount - item.discount_amount
     status_label = selectors.status_label(order.status)
+    ship_refusal = ship_guards.ship_refusal(order) if rules.can_ship(order) else None
+    buttons = order_buttons(request.user, order)
     context = {
         "order": order,
+        # A channel's reason this order gets no carrier shipment (e.g. in-store pickup): shown instead of *Ship*.
+        "ship_refusal": ship_refusal,
         "status_label": status_label,
         "addresses": selectors.order_addresses(order),
         "history": selectors.order_history(order),
         "comment_form": CommentForm.for_order(order, comment_status_choices(order, status_label)),
-        "buttons": order_buttons(request.user, order),
+        "buttons": [b for b in buttons if b.key != "ship"] if ship_refusal else buttons,
         "payment_shipping_blocks": view_blocks.render("payment_shipping", request, order),
         "order_notices": view_blocks.render("order_notices", request, order),
         "tab": request.GET.get("tab", "info"),
@@ -413,9 +417,9 @@ def shipment_new(request: HttpRequest, order_id: int) -> HttpResponse:
     if not rules.can_ship(order, items):
         messages.error(request, _("The order does not allow a shipment to be created."))
         return _back_to_order(order.pk)
-    refused = view_blocks.refusal("ship", order)
-    if refused:
-        messages.error(request, refused)
+    refusal = ship_guards.ship_refusal(order)
+    if refusal:
+        messages.error(request, refusal)
         return _back_to_order(order.pk)
     form = ShipmentForm(request.POST or None, order=order, items=items)
     if request.method == "POST" and form.is_valid():

@@ -56,6 +56,7 @@ CONTROL_RULES = [
     Rule("/_sandbox/orders", methods=["POST"], endpoint="add_orders"),
     Rule("/_sandbox/orders/<order_id>", methods=["GET"], endpoint="get_order"),
     Rule("/_sandbox/orders/<order_id>/status", methods=["POST"], endpoint="set_status"),
+    Rule("/_sandbox/orders/<order_id>/cancel-request", methods=["POST"], endpoint="request_cancel"),
     Rule("/_sandbox/advance", methods=["POST"], endpoint="advance"),
     Rule("/_sandbox/faults", methods=["GET"], endpoint="list_faults"),
     Rule("/_sandbox/faults", methods=["POST"], endpoint="inject"),

@@ -74,6 +74,14 @@ class ControlApi:
         self.sandbox.set_status(order, args["status"])
         return _json(order.to_dict())
 
+    def control_request_cancel(self, request: Request, order_id: str) -> Response:
+        args = _json_args(request)
+        order = self.sandbox.orders.get(order_id)
+        if order is None:
+            return _json({"error": f"no order {order_id}"}, 404)
+        self.sandbox.request_cancel(order, str(args.get("reason") or "BuyerCanceled"))
+        return _json(order.to_dict())
+
     def control_advance(self, request: Request) -> Response:
         now = self.sandbox.advance(float(_json_args(request)["seconds"]))
         return _json({"now": o.iso(now), "now_epoch": now})

@@ -268,14 +268,20 @@ def _acknowledge(sandbox: Sandbox, message: ET.Element, message_id: str, when: f
             raise MessageError(BAD_REASON, reason=reason, element="CancelReason")
         reasons.append(reason)
     if status == "Success":
-        return  # an acknowledgement of the order: nothing changes on Amazon's side
+        # An acknowledgement of the order: Seller Central shows the seller's order number, nothing else changes.
+        merchant_order_id = (ack.findtext("MerchantOrderID") or "").strip()
+        if merchant_order_id:
+            order.merchant_order_id = merchant_order_id
+        return
     if order.status == o.CANCELLED:
         return  # cancelling again is harmless (a retried feed)
     if any(i.quantity_shipped for i in order.items):
         raise MessageError(ALREADY_SHIPPED, order_id=order.order_id)
     reason = next((r for r in reasons if r), "GeneralAdjustment")
     order.version += 1  # nothing planned for this order happens any more
-    sandbox.cancel(order, when, requester=None, reason=reason, by="MERCHANT")
+    requester = order.cancel_request["requester"] if order.cancel_request else None
+    order.cancel_request = None  # the seller answered the buyer's request by cancelling
+    sandbox.cancel(order, when, requester=requester, reason=reason, by="MERCHANT")
 
 
 def _adjust(sandbox: Sandbox, message: ET.Element, message_id: str, when: float, feed_id: str, seller_id: str) -> None:

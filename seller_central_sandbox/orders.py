@@ -161,12 +161,13 @@ class Order:
     address: dict[str, str]
     is_prime: bool = False
     is_business: bool = False
+    in_store_pickup: bool = False  # program IN_STORE_PICK_UP: the buyer collects it, no carrier shipment
     packages: list[dict[str, Any]] = field(default_factory=list)
     cancellation: dict[str, str] | None = None  # requester, cancelReason, cancelledBy
-    # The buyer asked to cancel (requester, cancelReason) and the seller has not cancelled yet.
+    # A buyer asked to cancel and the seller has not answered (requester, cancelReason): shown on the open items.
     cancel_request: dict[str, str] | None = None
-    in_store_pickup: bool = False
     pickup_status: str | None = None  # the last updateShipmentStatus: ReadyForPickup, PickedUp, RefusedPickup
+    merchant_order_id: str = ""  # the seller's order number, from an acknowledgement (StatusCode Success)
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # order_kinds' fragments (programs, tax, gift...)
     version: int = 0  # bumped on every change; stale lifecycle events are dropped
@@ -345,6 +346,7 @@ class Order:
             "service_level": self.service_level,
             "is_prime": self.is_prime,
             "is_business": self.is_business,
+            "in_store_pickup": self.in_store_pickup,
             "buyer": self.buyer,
             "address": self.address,
             "items": [
@@ -365,9 +367,9 @@ class Order:
             ],
             "packages": self.packages,
             "cancellation": self.cancellation,
-            "adjustments": self.adjustments,
             "cancel_request": self.cancel_request,
-            "in_store_pickup": self.in_store_pickup,
+            "merchant_order_id": self.merchant_order_id,
+            "adjustments": self.adjustments,
             "pickup_status": self.pickup_status,
             "extra": self.extra,
         }
@@ -386,12 +388,12 @@ class Kind:
     buyer_withheld: bool | None = None
     business: bool | None = None
     prime: bool | None = None
+    in_store_pickup: bool = False  # the IN_STORE_PICK_UP program (merchant orders only)
     late_indexed: bool = False
     lifecycle: bool = True  # schedule PENDING -> UNSHIPPED (-> SHIPPED by Amazon) as the clock moves
     buyer_cancels_after: int | None = None  # seconds after creation
     seller_id: str | None = None  # None: the default seller (state.SELLER_ID)
     buyer_requests_cancel: bool = False  # the buyer asks to cancel; the seller decides (cancellationRequest)
-    in_store_pickup: bool = False  # the IN_STORE_PICK_UP program (merchant orders only)
     features: tuple[str, ...] | list[str] = ()  # order_kinds.FEATURES: premium, gift, customization, br_address, tax...
     programs: tuple[str, ...] | list[str] = ()  # further Order.programs values (order_kinds.PROGRAMS)
 

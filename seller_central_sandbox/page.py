@@ -43,7 +43,7 @@ def render(sandbox: Sandbox) -> str:
 <h1>Seller Central sandbox</h1>
 <p><small>Sandbox time {o.iso(now)} · {total} orders · seed {sandbox.seed} · this page refreshes every 5 s</small></p>
 <h2>Latest orders</h2>
-<table><thead><tr><th>Order</th><th>Marketplace</th><th>Fulfilled by</th><th>Status</th><th>Items</th>
+<table><thead><tr><th>Order / seller order id</th><th>Marketplace</th><th>Fulfilled by</th><th>Status</th><th>Items</th>
 <th>Packages</th><th>Last updated</th></tr></thead><tbody>{order_rows}</tbody></table>
 <h2>What reached Amazon</h2>
 <table><thead><tr><th>Time</th><th>Operation</th><th>Details</th><th>Status</th></tr></thead>
@@ -62,8 +62,9 @@ def _order_row(order: o.Order) -> str:
     packages = "<br>".join(
         escape(f"{p['carrier']} {p['trackingNumber']} ({_package_items(order, p)})") for p in order.packages
     )
+    seller_number = f"<br>{escape(order.merchant_order_id)}" if order.merchant_order_id else ""
     return (
-        f"<tr><td>{escape(order.order_id)}</td><td>{escape(order.marketplace.name)}</td>"
+        f"<tr><td>{escape(order.order_id)}{seller_number}</td><td>{escape(order.marketplace.name)}</td>"
         f"<td>{order.fulfilled_by}</td><td class='s {order.status}'>{order.status}</td><td>{items}</td>"
         f"<td>{packages}</td><td>{o.iso(order.last_updated)}</td></tr>"
     )

@@ -319,6 +319,14 @@ class Sandbox:
         if not bulk:
             bisect.insort(self._by_updated, (order.last_updated, order.order_id))
 
+    def request_cancel(self, order: o.Order, reason: str) -> None:
+        """A buyer asks to cancel (Amazon shows it to the seller, who accepts by cancelling; there is no decline)."""
+        with self.lock:
+            if order.status not in {o.PENDING, o.UNSHIPPED}:
+                raise ValueError(f"order {order.order_id} is {order.status}: a buyer can't ask to cancel it")
+            order.cancel_request = {"requester": "BUYER", "cancelReason": reason}
+            self.touch(order, self.clock.now())
+
     def set_status(self, order: o.Order, status: str) -> None:
         """A test or demo forces a status: Amazon-side events such as a buyer's cancellation."""
         with self.lock:

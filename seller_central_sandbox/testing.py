@@ -65,12 +65,16 @@ class SandboxControl:
 
     def add_orders(self, n: int = 1, **kind: Any) -> list[str]:
         """Kinds: status, fulfilled_by (MERCHANT/AMAZON), marketplace_id, items, quantity, buyer_withheld, business,
-        prime, late_indexed, lifecycle, buyer_cancels_after (seconds), created_seconds_ago,
-        features (order_kinds.FEATURES), programs (order_kinds.PROGRAMS)."""
+        prime, in_store_pickup, buyer_requests_cancel, late_indexed, lifecycle, buyer_cancels_after (seconds),
+        created_seconds_ago, features (order_kinds.FEATURES), programs (order_kinds.PROGRAMS)."""
         return self._call("POST", "orders", {"n": n, **kind})
 
     def set_status(self, order_id: str, status: str) -> dict:
         return self._call("POST", f"orders/{order_id}/status", {"status": status})
+
+    def request_cancel(self, order_id: str, reason: str = "BuyerCanceled") -> dict:
+        """The buyer asks to cancel: orderItems[].cancellation.cancellationRequest on the open items."""
+        return self._call("POST", f"orders/{order_id}/cancel-request", {"reason": reason})
 
     def orders(self) -> list[dict]:
         return self._call("GET", "orders")

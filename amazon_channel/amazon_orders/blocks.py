@@ -8,10 +8,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from admin_ui import menu, notices
-from orders import view_blocks
+from orders import ship_guards, view_blocks
 from orders.models import Order, OrderState
 
-from ..core.channel import is_amazon_order
+from ..core.channel import FROM_AMAZON, is_amazon_order
 from ..core.permissions import VIEW_ORDER, VIEW_STORE
 from ..models import AmazonOrderStatus
 from . import selectors
@@ -35,17 +35,6 @@ def order_notices_block(request: HttpRequest, order: Order) -> str | None:
     if not is_amazon_order(order) or order.state in {OrderState.CANCELED, OrderState.CLOSED}:
         return None
     amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
-    if amazon_order is not None and amazon_order.buyer_cancel_request is not None:
-        return render_to_string(
-            "amazon_channel/amazon_orders/blocks/buyer_cancel_request.html",
-            {
-                "amazon_order": amazon_order,
-                "reason": amazon_order.buyer_cancel_request,
-                "pending_cancel": selectors.pending_cancel_request(amazon_order),
-                "can_cancel_perm": request.user.has_perm("amazon_channel.cancel_amazonorder"),
-            },
-            request=request,
-        )
     if amazon_order is None or amazon_order.status != AmazonOrderStatus.CANCELLED:
         return None
     return render_to_string(
@@ -53,6 +42,28 @@ def order_notices_block(request: HttpRequest, order: Order) -> str | None:
         {"amazon_order": amazon_order, "order": order},
         request=request,
     )
+
+
+def buyer_cancel_request_block(request: HttpRequest, order: Order) -> str | None:
+    """A notice on the Commerce order while the buyer's request to cancel waits for Accept or Decline."""
+    if not is_amazon_order(order) or order.state in {OrderState.CANCELED, OrderState.CLOSED}:
+        return None
+    amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
+    if amazon_order is None or not amazon_order.buyer_cancel_requested or amazon_order.buyer_cancel_decision:
+        return None
+    return render_to_string(
+        "amazon_channel/amazon_orders/blocks/buyer_cancel_notice.html", {"amazon_order": amazon_order}, request=request
+    )
+
+
+def in_store_pickup_refusal(order: Order, origin: str) -> str | None:
+    """New Shipment is refused for an in-store pickup order (program IN_STORE_PICK_UP): the buyer collects it, so a
+    carrier shipment would be wrong at Amazon. A pickup Amazon reports done (origin FROM_AMAZON) is still mirrored."""
+    if origin == FROM_AMAZON or not is_amazon_order(order):
+        return None
+    if not selectors.is_in_store_pickup(order_id=order.pk):
+        return None
+    return _("Amazon order for in-store pickup: the buyer collects it at the store, so it is never shipped by carrier.")
 
 
 def failed_imports_notice(request: HttpRequest) -> str:
@@ -67,16 +78,6 @@ def failed_imports_notice(request: HttpRequest) -> str:
     )
 
 
-def refuse_carrier_shipment(order: Order) -> str | None:
-    """New Shipment is refused for an in-store pickup order: Amazon has no carrier shipment for it."""
-    if not is_amazon_order(order):
-        return None
-    amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
-    if amazon_order is None or not amazon_order.is_in_store_pickup:
-        return None
-    return str(_("This is an in-store pickup order at Amazon: it is handed over in store, never shipped by carrier."))
-
-
 def register() -> None:
     """Called when the app is ready."""
     menu.register("channels", _("Amazon Stores"), "amazon_channel:store_list", permission=VIEW_STORE, order=10)
@@ -84,4 +85,5 @@ def register() -> None:
     notices.register(failed_imports_notice)
     view_blocks.register("payment_shipping", payment_shipping_block)
     view_blocks.register("order_notices", order_notices_block)
-    view_blocks.register_refusal("ship", refuse_carrier_shipment)
+    view_blocks.register("order_notices", buyer_cancel_request_block)
+    ship_guards.register(in_store_pickup_refusal)

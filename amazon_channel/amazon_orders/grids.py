@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from admin_ui.grid import BooleanFilter, ChoiceFilter, Column, Grid, RangeFilter, TextFilter
@@ -17,7 +19,12 @@ class ProgramFilter(ChoiceFilter):
 
     def apply(self, qs, data):
         value = self.value(data)
-        return qs.filter(programs__contains=[value]) if value else qs
+        if not value:
+            return qs
+        if connection.features.supports_json_field_contains:  # PostgreSQL: jsonb @>, served by the index
+            return qs.filter(programs__contains=[value])
+        # SQLite has no JSON containment: the list's JSON text holds the quoted code (a choice, never free text).
+        return qs.alias(programs_text=Cast("programs", TextField())).filter(programs_text__contains=f'"{value}"')
 
 
 class ShipByFilter(ChoiceFilter):
@@ -55,6 +62,10 @@ class AmazonOrderGrid(Grid):
         ShipByFilter("ship_by", _("Ship By"), "latest_ship_date", SHIP_BY_CHOICES),
         # Every order without a Commerce order, whatever the reason (its Order Notes say which).
         BooleanFilter("failed", _("Not imported only"), NOT_IMPORTED),
+        # Requests still waiting for Accept or Decline (the partial index amazon_order_cancel_requested).
+        BooleanFilter(
+            "cancel_requested", _("Buyer asked to cancel"), Q(buyer_cancel_requested=True, buyer_cancel_decision="")
+        ),
     )
     search_fields = ("amazon_order_id__icontains", "buyer_name__icontains")
     search_placeholder = _("Search by Amazon order # or buyer's name")

@@ -60,6 +60,10 @@ def amazon_order_for_commerce_order(*, order_id: int) -> AmazonOrder | None:
     return AmazonOrder.objects.select_related("store").filter(commerce_order_id=order_id).first()
 
 
+def is_in_store_pickup(*, order_id: int) -> bool:
+    return AmazonOrder.objects.filter(commerce_order_id=order_id, is_in_store_pickup=True).exists()
+
+
 def pending_cancel_request(amazon_order: AmazonOrder) -> OutboundUpdate | None:
     for update in amazon_order.outbound_updates.all():
         if update.kind == OutboundUpdate.Kind.CANCEL and update.state != OutboundUpdate.State.FAILED:

@@ -1,4 +1,5 @@
-"""Changes staff make to an Amazon order from *Amazon Order Details*: its shipping address, and a cancel request."""
+"""Changes staff make to an Amazon order from *Amazon Order Details*: its shipping address, a cancel request, and the
+answer to a buyer's request to cancel."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .. import push
 from ..core.actors import user_label
 from ..core.address import AmazonAddress
 from ..core.reasons import cancel_reason_label
-from ..models import AmazonOrder, AmazonOrderStatus, OutboundUpdate
+from ..models import AmazonOrder, AmazonOrderStatus, BuyerCancelDecision, OutboundUpdate
 
 
 class AmazonOrderActionRefused(Exception):
@@ -86,3 +87,45 @@ def request_amazon_cancel(
         order.save(update_fields=["order_notes", "updated_at"])
         push.deliver_after_commit(update)
     return update
+
+
+def _open_buyer_cancel_request(pk: int) -> AmazonOrder:
+    """The Amazon order, locked, if the buyer's request to cancel it still waits for an answer; refused otherwise."""
+    order = AmazonOrder.objects.select_for_update(of=("self",)).select_related("store", "commerce_order").get(pk=pk)
+    if not order.buyer_cancel_requested or order.buyer_cancel_decision:
+        raise AmazonOrderActionRefused(
+            _("Amazon order %(number)s has no open cancel request from the buyer.") % {"number": order.amazon_order_id}
+        )
+    return order
+
+
+def accept_buyer_cancel(*, amazon_order: AmazonOrder | int, actor: AbstractBaseUser | None) -> OutboundUpdate:
+    """Accept the buyer's request: the order is canceled on Amazon through the acknowledgement feed (reason
+    BuyerCanceled), the same outbox path as *Cancel Order*; the Commerce order follows when Amazon has canceled it."""
+    pk = amazon_order.pk if isinstance(amazon_order, AmazonOrder) else amazon_order
+    with transaction.atomic():
+        order = _open_buyer_cancel_request(pk)
+        update = request_amazon_cancel(amazon_order=order, reason="BuyerCanceled", actor=actor)
+        AmazonOrder.objects.filter(pk=pk).update(
+            buyer_cancel_decision=BuyerCancelDecision.ACCEPTED,
+            buyer_cancel_decided_at=timezone.now(),
+            order_notes=_("Buyer's cancel request accepted by %(user)s, waiting for Amazon.")
+            % {"user": user_label(actor)},
+            updated_at=timezone.now(),
+        )
+    return update
+
+
+def decline_buyer_cancel(*, amazon_order: AmazonOrder | int, actor: AbstractBaseUser | None) -> AmazonOrder:
+    """Decline the buyer's request. SP-API has no call to decline it: this only records the answer (the order stays
+    to be shipped as usual); the buyer is told through Amazon's Buyer-Seller Messaging, not by us."""
+    pk = amazon_order.pk if isinstance(amazon_order, AmazonOrder) else amazon_order
+    with transaction.atomic():
+        order = _open_buyer_cancel_request(pk)
+        order.buyer_cancel_decision = BuyerCancelDecision.DECLINED
+        order.buyer_cancel_decided_at = timezone.now()
+        order.order_notes = _("Buyer's cancel request declined by %(user)s (recorded here only).") % {
+            "user": user_label(actor)
+        }
+        order.save(update_fields=["buyer_cancel_decision", "buyer_cancel_decided_at", "order_notes", "updated_at"])
+    return order

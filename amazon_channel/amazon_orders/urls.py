@@ -10,5 +10,7 @@ urlpatterns = [
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/address/", views.order_address, name="order_address"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
+    path("orders/<int:pk>/buyer-cancel/accept/", views.order_buyer_cancel_accept, name="order_buyer_cancel_accept"),
+    path("orders/<int:pk>/buyer-cancel/decline/", views.order_buyer_cancel_decline, name="order_buyer_cancel_decline"),
     path("orders/<int:pk>/import/", views.order_import_now, name="order_import_now"),
 ]

@@ -15,7 +15,13 @@ from ..sync import ImportRefused, import_now
 from . import selectors
 from .forms import CancelAmazonOrderForm, ShippingAddressForm
 from .grids import AmazonOrderGrid, StoreAmazonOrderGrid
-from .services import AmazonOrderActionRefused, request_amazon_cancel, update_shipping_address
+from .services import (
+    AmazonOrderActionRefused,
+    accept_buyer_cancel,
+    decline_buyer_cancel,
+    request_amazon_cancel,
+    update_shipping_address,
+)
 
 
 @amazon_order_page
@@ -98,6 +104,37 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The cancel request is on its way to Amazon."))
+    return redirect("amazon_channel:order_detail", pk=pk)
+
+
+@require_POST
+@amazon_order_cancel_action
+def order_buyer_cancel_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """*Accept* the buyer's request to cancel: the order is canceled on Amazon (reason Buyer canceled)."""
+    amazon_order = get_object_or_404(AmazonOrder, pk=pk)
+    try:
+        accept_buyer_cancel(amazon_order=amazon_order, actor=request.user)
+    except AmazonOrderActionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("You accepted the buyer's request: the cancel is on its way to Amazon."))
+    return redirect("amazon_channel:order_detail", pk=pk)
+
+
+@require_POST
+@amazon_order_cancel_action
+def order_buyer_cancel_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    """*Decline* the buyer's request to cancel: recorded here only (SP-API has no call for it)."""
+    amazon_order = get_object_or_404(AmazonOrder, pk=pk)
+    try:
+        decline_buyer_cancel(amazon_order=amazon_order, actor=request.user)
+    except AmazonOrderActionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("You declined the buyer's request to cancel. Amazon is not told: reply to the buyer in Seller Central."),
+        )
     return redirect("amazon_channel:order_detail", pk=pk)
 
 

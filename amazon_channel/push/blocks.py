@@ -35,6 +35,8 @@ def describe_update(update: OutboundUpdate) -> str:
         if payload.get("document") == "credit_memo":
             return _("VAT credit note #%(number)s") % {"number": payload.get("number", "")}
         return _("VAT invoice #%(number)s") % {"number": payload.get("number", "")}
+    if update.kind == OutboundUpdate.Kind.ORDER_NUMBER:
+        return _("Order number %(number)s as the seller order id") % {"number": payload.get("merchant_order_id", "")}
     return _("Cancel (reason %(reason)s)") % {"reason": cancel_reason_label(payload.get("reason", ""))}
 
 

@@ -36,7 +36,9 @@ State = OutboundUpdate.State
 
 CANCEL_FEED = spapi_feeds.ORDER_ACKNOWLEDGEMENT_FEED
 REFUND_FEED = spapi_feeds.PAYMENT_ADJUSTMENT_FEED
-FEED_TYPES = {Kind.CANCEL: CANCEL_FEED, Kind.REFUND: REFUND_FEED}
+FEED_TYPES = {Kind.CANCEL: CANCEL_FEED, Kind.ORDER_NUMBER: CANCEL_FEED, Kind.REFUND: REFUND_FEED}
+# The kinds each feed type carries: order numbers go out in the acknowledgement feed with the cancels.
+FEED_KINDS = {CANCEL_FEED: (Kind.CANCEL, Kind.ORDER_NUMBER), REFUND_FEED: (Kind.REFUND,)}
 FEED_CONTENT_TYPE = "text/xml; charset=UTF-8"
 # One worker takes a feed a step further at a time; each step is recorded so a crash resumes, never repeats.
 FEED_LEASE = Lease(AmazonFeed, "lease_token", "lease_until", duration=lease_duration)
@@ -46,7 +48,17 @@ def _feed_messages(updates: Iterable[OutboundUpdate], feed_type: str) -> list:
     messages = []
     for update in updates:
         payload = update.payload
-        if feed_type == CANCEL_FEED:
+        if update.kind == Kind.ORDER_NUMBER:
+            messages.append(
+                spapi_feeds.CancelMessage(
+                    message_id=update.pk,
+                    amazon_order_id=payload["amazon_order_id"],
+                    merchant_order_id=payload["merchant_order_id"],
+                    reason="",
+                    acknowledge_only=True,
+                )
+            )
+        elif feed_type == CANCEL_FEED:
             items = [
                 spapi_feeds.CancelItem(order_item_id=i.order_item_id, reason=payload["reason"])
                 for i in update.amazon_order.items.all()
@@ -125,7 +137,7 @@ def assemble_feed(*, store: AmazonStore, feed_type: str, now: datetime | None = 
     cancel while the order is Unshipped.
     """
     now = now or timezone.now()
-    kind = Kind.CANCEL if feed_type == CANCEL_FEED else Kind.REFUND
+    kinds = FEED_KINDS[feed_type]
     with transaction.atomic():
         # One assembler per store at a time.
         store = AmazonStore.objects.select_for_update().get(pk=store.pk)
@@ -135,10 +147,10 @@ def assemble_feed(*, store: AmazonStore, feed_type: str, now: datetime | None = 
             store=store, feed_type=feed_type, feed_id="", finished_at__isnull=True, submitted_at__isnull=True
         ).exists():
             return None  # an assembled feed is still waiting to be uploaded: it goes first
-        pending = OutboundUpdate.objects.filter(store=store, kind=kind, state=State.PENDING).filter(
+        pending = OutboundUpdate.objects.filter(store=store, kind__in=kinds, state=State.PENDING).filter(
             Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         )
-        if kind == Kind.REFUND:
+        if Kind.REFUND in kinds:
             pending = pending.exclude(amazon_order__in=shipments_on_their_way(store=store))
         gather = feed_gather_seconds()
         if gather > 0 and pending.filter(created_at__gt=now - timedelta(seconds=gather)).exists():
@@ -148,8 +160,10 @@ def assemble_feed(*, store: AmazonStore, feed_type: str, now: datetime | None = 
             .prefetch_related("amazon_order__items")
             .order_by("pk")[: max_feed_messages()]
         )
-        if kind == Kind.CANCEL:
-            not_cancellable = [u for u in due if u.amazon_order.status != AmazonOrderStatus.UNSHIPPED]
+        if Kind.CANCEL in kinds:
+            not_cancellable = [
+                u for u in due if u.kind == Kind.CANCEL and u.amazon_order.status != AmazonOrderStatus.UNSHIPPED
+            ]
             for update in not_cancellable:
                 message = _("Amazon only accepts a cancel while the order is Unshipped; this order is %(status)s.") % {
                     "status": update.amazon_order.get_status_display()
@@ -373,6 +387,13 @@ def _apply_report(
                         "type": _("invoice") if update.payload.get("document") == "invoice" else _("credit note"),
                         "number": update.payload.get("number", ""),
                     },
+                )
+                continue
+            if update.kind == Kind.ORDER_NUMBER:
+                comment_on_order(
+                    update=update,
+                    text=_("Sent to Amazon: order number %(number)s accepted as the seller order id.")
+                    % {"number": update.payload.get("merchant_order_id", "")},
                 )
                 continue
             if update.kind == Kind.CANCEL:

@@ -21,7 +21,7 @@ from ..core.credentials import pause_for_unreadable_credentials, paused_reason
 from ..models import AmazonFeed, AmazonStore, OutboundUpdate
 from ..spapi import SpApiClient
 from . import transitions
-from .feeds import CANCEL_FEED, REFUND_FEED, advance_feed, assemble_feed
+from .feeds import CANCEL_FEED, FEED_KINDS, REFUND_FEED, advance_feed, assemble_feed
 from .outcome import DeliveryResult, read_only_message
 from .recording import build_shipment_payload
 from .shipments import deliver_shipment, due_filter
@@ -54,7 +54,7 @@ def stores_with_feed_work(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     pending = OutboundUpdate.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        kind__in=[Kind.CANCEL, Kind.REFUND, Kind.VAT_INVOICE],
+        kind__in=[Kind.CANCEL, Kind.ORDER_NUMBER, Kind.REFUND, Kind.VAT_INVOICE],
         state=State.PENDING,
         store__read_only_mode=False,
     ).values_list("store_id", flat=True)
@@ -97,9 +97,9 @@ def next_feed_work_at(*, store: AmazonStore | int, now: datetime | None = None) 
     check = AmazonFeed.objects.filter(store_id=store_id, finished_at__isnull=True).aggregate(at=Min("next_check_at"))
     if check["at"] is not None:
         moments.append(check["at"])
-    for kind, feed_type in ((Kind.CANCEL, CANCEL_FEED), (Kind.REFUND, REFUND_FEED)):
+    for feed_type in (CANCEL_FEED, REFUND_FEED):
         pending = OutboundUpdate.objects.filter(
-            store_id=store_id, kind=kind, state=State.PENDING, store__read_only_mode=False
+            store_id=store_id, kind__in=FEED_KINDS[feed_type], state=State.PENDING, store__read_only_mode=False
         ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         newest = pending.aggregate(at=Max("created_at"))["at"]
         if newest is None:
@@ -137,7 +137,7 @@ def follow_up_store_feeds(*, store: AmazonStore | int, now: datetime | None = No
 def follow_up_update(*, update_id: int) -> None:
     """After delivering a cancel or refund (into a feed, or waiting to be), its store's next feed step."""
     update = OutboundUpdate.objects.filter(pk=update_id).values("kind", "store_id").first()
-    if update and update["kind"] in (Kind.CANCEL, Kind.REFUND):
+    if update and update["kind"] in (Kind.CANCEL, Kind.ORDER_NUMBER, Kind.REFUND):
         follow_up_store_feeds(store=update["store_id"])
 
 

@@ -85,6 +85,8 @@ class CancelMessage:
     merchant_order_id: str | None
     reason: str
     items: list[CancelItem] = field(default_factory=list)  # empty = the whole order
+    # StatusCode Success: not a cancel but the order acknowledged with our order number (MerchantOrderID).
+    acknowledge_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,13 +143,18 @@ def _amount(money: Money) -> str:
 
 
 def build_order_acknowledgement_feed(*, seller_id: str, messages: list[CancelMessage]) -> bytes:
-    """POST_ORDER_ACKNOWLEDGEMENT_DATA cancelling orders or items (StatusCode Failure, CancelReason per item)."""
+    """POST_ORDER_ACKNOWLEDGEMENT_DATA cancelling orders or items (StatusCode Failure, CancelReason per item), or
+    acknowledging an order with the seller's order number (StatusCode Success, MerchantOrderID, no items)."""
     _check_message_ids([m.message_id for m in messages])
     root = _envelope(seller_id, "OrderAcknowledgement")
     for message in messages:
         if not message.amazon_order_id:
             raise ValueError(f"message {message.message_id} has no Amazon order id")
-        for reason in [message.reason, *(item.reason for item in message.items if item.reason)]:
+        if message.acknowledge_only and (message.items or not message.merchant_order_id):
+            raise ValueError(f"message {message.message_id}: an acknowledgement has a MerchantOrderID and no items")
+        for reason in (
+            [] if message.acknowledge_only else [message.reason, *(i.reason for i in message.items if i.reason)]
+        ):
             if reason not in CANCEL_REASONS:
                 raise ValueError(f"unknown cancel reason {reason!r}")
         node = _sub(root, "Message")
@@ -156,7 +163,7 @@ def build_order_acknowledgement_feed(*, seller_id: str, messages: list[CancelMes
         _sub(ack, "AmazonOrderID", message.amazon_order_id)
         if message.merchant_order_id:
             _sub(ack, "MerchantOrderID", message.merchant_order_id)
-        _sub(ack, "StatusCode", "Failure")
+        _sub(ack, "StatusCode", "Success" if message.acknowledge_only else "Failure")
         for item in message.items:
             item_node = _sub(ack, "Item")
             _sub(item_node, "AmazonOrderItemCode", item.order_item_id)

@@ -67,6 +67,7 @@ class AmazonStoreForm(forms.ModelForm):
             "order_status_mode",
             "processing_order_status",
             "read_only_mode",
+            "send_merchant_order_id",
             "upload_vat_invoices",
             "sync_interval_minutes",
             "last_order_sync",
@@ -180,7 +181,7 @@ def store_settings_helper(*, reenabling: bool = False) -> FormHelper:
             "order_status_mode",
             "processing_order_status",
         ),
-        Fieldset(_("Store Settings"), "read_only_mode", "upload_vat_invoices", "is_active"),
+        Fieldset(_("Store Settings"), "read_only_mode", "send_merchant_order_id", "upload_vat_invoices", "is_active"),
         Fieldset(_("Order Sync"), "sync_interval_minutes", "last_order_sync"),
     )
     return helper

@@ -40,6 +40,7 @@ def order_row(store: AmazonStore, order: types.Order, now: datetime) -> AmazonOr
         is_prime=bool(order.is_prime),
         is_business=bool(order.is_business),
         is_premium=bool(order.is_premium),
+        is_in_store_pickup="IN_STORE_PICK_UP" in (order.programs or []),
         buyer_name=(buyer.name or "") if buyer else "",
         buyer_email=(buyer.email or "") if buyer else "",
         buyer_company=(buyer.company or "") if buyer else "",
@@ -62,10 +63,18 @@ def order_row(store: AmazonStore, order: types.Order, now: datetime) -> AmazonOr
             for p in order.packages or []
         ],
         cancellation_reason=(order.cancellation.reason or "") if order.cancellation else "",
+        buyer_cancel_requested=_buyer_asked_to_cancel(order),
+        buyer_cancel_reason=(order.cancellation.reason or "")[:255] if _buyer_asked_to_cancel(order) else "",
         raw=order.raw or {},
         needs_refetch=False,
         updated_at=now,
     )
+
+
+def _buyer_asked_to_cancel(order: types.Order) -> bool:
+    """A buyer's request Amazon has not executed yet (once executed, the order's status says canceled)."""
+    cancellation = order.cancellation
+    return bool(cancellation and cancellation.requested_by == "BUYER" and not cancellation.cancelled_by)
 
 
 def item_row(item: types.OrderItem) -> AmazonOrderItem:

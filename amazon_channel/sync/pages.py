@@ -15,6 +15,7 @@ from dbtools import build_row, insert_rows, update_from_values, upsert_rows
 from ..models import AmazonOrder, AmazonOrderItem, AmazonOrderStatusChange, AmazonStore
 from ..spapi import types
 from ..spapi.types import BadOrder
+from .acknowledging import record_order_numbers
 from .mapping import item_row, order_row
 from .placing import create_commerce_orders
 from .reconciling import reconcile
@@ -33,6 +34,7 @@ ORDER_FIELDS_FROM_AMAZON = [
     "is_prime",
     "is_business",
     "is_premium",
+    "is_in_store_pickup",
     "buyer_name",
     "buyer_email",
     "buyer_company",
@@ -46,6 +48,8 @@ ORDER_FIELDS_FROM_AMAZON = [
     "items_unshipped",
     "packages",
     "cancellation_reason",
+    "buyer_cancel_requested",
+    "buyer_cancel_reason",
     "raw",
     "needs_refetch",
     "updated_at",
@@ -166,6 +170,8 @@ def process_orders(
     # New rows that went through the upsert (stored meanwhile by someone else) did not get their link written.
     linked_here = {id(row) for row in outcome}
     _save_import_outcome(touched + [row for row in upserted if id(row) in linked_here])
+    was_linked = {id(row) for before, row in changes if before is not None and before.commerce_order_id}
+    record_order_numbers(store=store, amazon_orders=[row for row in rows if id(row) not in was_linked])
     return rows
 
 

@@ -64,6 +64,7 @@ def needs_new_credentials(store) -> bool:
     return _needs_new_credentials(store)
 
 
+@register.filter
 def program_label(code: str) -> str:
     """An Amazon program (PRIME, AMAZON_BUSINESS...) by its name."""
     return details.program_label(code)

@@ -195,7 +195,8 @@ def make_amazon_order(
         )
         for index, line in enumerate(lines)
     ]
-    order = amazon_order(order_id=amazon_order_id, status=status, items=items)
+    # The store's own marketplace: the import keeps only those.
+    order = amazon_order(order_id=amazon_order_id, status=status, items=items, marketplace_id=store.marketplace_id)
     if invoiced:
         return imported(store, order)[0]
     importing = store.import_orders

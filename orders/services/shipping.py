@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import events, rules
+from .. import events, rules, ship_guards
 from ..models import Order, OrderComment, OrderItem, Shipment, ShipmentItem, ShipmentTrack, ShipmentTrackItem
 from ._common import (
     OrderActionRefused,
@@ -93,6 +93,9 @@ def ship_order(
         order, items = lock_order(order, expected_version=expected_version)
         if not rules.can_ship(order, items):
             raise OrderActionRefused(_("This order can't be shipped: there is nothing left to ship."))
+        refusal = ship_guards.ship_refusal(order, origin=origin)
+        if refusal:
+            raise OrderActionRefused(refusal)
         contents: list[dict[int, int]] = [{} for _t in tracks]
         if is_packed([t.items for t in tracks]):
             chosen, contents = check_packages(items, [t.items for t in tracks], quantities, rules.qty_to_ship)

@@ -47,26 +47,7 @@ def test_pickup_order_is_imported_and_new_shipment_is_refused(sandbox, store, st
     ]
     refused = admin_user_client.get(reverse("orders:shipment_new", args=[order.pk]), follow=True)
     assert refused.redirect_chain[-1][0] == reverse("orders:order_view", args=[order.pk])
-    assert "in-store pickup order at Amazon" in refused.content.decode()
+    assert "Amazon order for in-store pickup" in refused.content.decode()
     assert admin_user_client.get(reverse("orders:shipment_new", args=[plain.commerce_order.pk])).status_code == 200
     assert not OutboundUpdate.objects.exists()
     assert sandbox.control.schema_errors() == []
-
-
-def test_buyer_cancel_request_is_shown_and_accepting_queues_a_buyer_canceled_cancel(
-    sandbox, store, staff, admin_user_client
-):
-    (order_id,) = sandbox.control.add_orders(
-        1, status="UNSHIPPED", fulfilled_by="MERCHANT", buyer_requests_cancel=True, lifecycle=False, marketplace_id=US
-    )
-    row = recover_order(store=store, amazon_order_id=order_id, actor=staff)
-    assert row.buyer_cancel_request == "Ordered by mistake"
-    page = admin_user_client.get(reverse("orders:order_view", args=[row.commerce_order.pk])).content.decode()
-    assert f"The buyer asked Amazon to cancel order {order_id}: Ordered by mistake" in page
-    assert "Accept: cancel at Amazon" in page
-
-    admin_user_client.post(reverse("amazon_channel:order_cancel", args=[row.pk]), {"reason": "BuyerCanceled"})
-    update = OutboundUpdate.objects.get(amazon_order=row)
-    assert (update.kind, update.payload["reason"]) == (OutboundUpdate.Kind.CANCEL, "BuyerCanceled")
-    page = admin_user_client.get(reverse("orders:order_view", args=[row.commerce_order.pk])).content.decode()
-    assert "The cancel is on its way to Amazon." in page and "Accept: cancel at Amazon" not in page

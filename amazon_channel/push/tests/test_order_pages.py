@@ -133,11 +133,11 @@ def test_new_shipment_is_refused_for_an_in_store_pickup_order(client, ops, amazo
     url = reverse("orders:shipment_new", args=[order.pk])
     assert client.get(url).status_code == 200  # an ordinary Amazon order ships by carrier
 
-    amazon_order.raw = {**amazon_order.raw, "programs": ["IN_STORE_PICK_UP"]}
-    amazon_order.save(update_fields=["raw"])
+    amazon_order.is_in_store_pickup = True  # what the import keeps of the IN_STORE_PICK_UP program
+    amazon_order.save(update_fields=["is_in_store_pickup"])
     for response in (client.get(url, follow=True), client.post(url, {"version": order.version}, follow=True)):
         assert response.redirect_chain[-1][0] == reverse("orders:order_view", args=[order.pk])
-        assert "This is an in-store pickup order at Amazon: it is handed over in store, never shipped by carrier." in (
+        assert "Amazon order for in-store pickup: the buyer collects it at the store, so it is never shipped by" in (
             response.content.decode()
         )
     order.refresh_from_db()
