@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from . import action_guards
 from .models import ZERO, Order, OrderItem, OrderState
 
 # Magento's default status for each state. A custom status (e.g. the Amazon channel's processing status) is kept
@@ -112,7 +113,8 @@ def guards(order: Order, items: Iterable[OrderItem] | None = None) -> dict[str, 
         "invoice": can_invoice(order, loaded),
         "ship": can_ship(order, loaded),
         "creditmemo": can_creditmemo(order, loaded),
-        "cancel": can_cancel(order, loaded),
+        # A channel may refuse more (e.g. what its marketplace won't accept): the page hides the button then.
+        "cancel": can_cancel(order, loaded) and action_guards.refusal("cancel", order) is None,
         "hold": can_hold(order, loaded),
         "unhold": can_unhold(order, loaded),
     }
