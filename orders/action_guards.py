@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from .models import Order
 
-ACTIONS = ("cancel",)
+ACTIONS = ("cancel", "creditmemo")
 
 Check = Callable[[Order, str], "str | None"]
 _checks: dict[str, list[Check]] = {action: [] for action in ACTIONS}

@@ -112,7 +112,7 @@ def guards(order: Order, items: Iterable[OrderItem] | None = None) -> dict[str, 
     return {
         "invoice": can_invoice(order, loaded),
         "ship": can_ship(order, loaded),
-        "creditmemo": can_creditmemo(order, loaded),
+        "creditmemo": can_creditmemo(order, loaded) and action_guards.refusal("creditmemo", order) is None,
         # A channel may refuse more (e.g. what its marketplace won't accept): the page hides the button then.
         "cancel": can_cancel(order, loaded) and action_guards.refusal("cancel", order) is None,
         "hold": can_hold(order, loaded),

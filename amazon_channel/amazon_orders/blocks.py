@@ -8,9 +8,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from admin_ui import menu, notices
-from orders import view_blocks
+from orders import rules, view_blocks
 from orders.models import Order, OrderState
 
+from .. import push
 from ..core.channel import is_amazon_order
 from ..models import AmazonOrderStatus
 from . import selectors
@@ -34,11 +35,24 @@ def order_notices_block(request: HttpRequest, order: Order) -> str | None:
     if not is_amazon_order(order) or order.state in {OrderState.CANCELED, OrderState.CLOSED}:
         return None
     amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
-    if amazon_order is None or amazon_order.status != AmazonOrderStatus.CANCELLED:
+    if amazon_order is None:
         return None
+    if amazon_order.status != AmazonOrderStatus.CANCELLED:
+        return _credit_memo_notice(request, order, amazon_order)
     return render_to_string(
         "amazon_channel/amazon_orders/blocks/order_notice.html",
         {"amazon_order": amazon_order, "order": order},
+        request=request,
+    )
+
+
+def _credit_memo_notice(request: HttpRequest, order: Order, amazon_order) -> str | None:
+    """Why a paid Amazon order has no *Credit Memo* button: Amazon has charged nothing yet (push.nothing_charged)."""
+    if not rules.can_creditmemo(order) or not push.nothing_charged(amazon_order):
+        return None
+    return render_to_string(
+        "amazon_channel/amazon_orders/blocks/credit_memo_notice.html",
+        {"amazon_order": amazon_order, "message": push.credit_memo_refused_message()},
         request=request,
     )
 

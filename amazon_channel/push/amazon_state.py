@@ -39,6 +39,23 @@ def cancel_refused_message() -> str:
     )
 
 
+# Amazon charges the buyer at shipment: before any, there is nothing to refund (Amazon rejects it: 18090).
+NOT_CHARGED = {AmazonOrderStatus.PENDING, AmazonOrderStatus.PENDING_AVAILABILITY, AmazonOrderStatus.UNSHIPPED}
+
+
+def nothing_charged(amazon_order: AmazonOrder) -> bool:
+    """Amazon has charged the buyer nothing yet: the order is not shipped there and no shipment is on its way (a
+    refund after a pending shipment waits for it, see feeds.shipments_on_their_way)."""
+    return amazon_order.status in NOT_CHARGED and not shipment_blocks_cancel(amazon_order_id=amazon_order.pk)
+
+
+def credit_memo_refused_message() -> str:
+    return _(
+        "Amazon charges the buyer only when the order ships, and nothing of this order has shipped: there is nothing "
+        "to refund yet (Amazon would reject it, 18090). To not ship it, use Cancel Order on Amazon Order Details."
+    )
+
+
 def _record_status(order: AmazonOrder, status: str, *, now: datetime, note: str) -> list[str]:
     fields = ["order_notes", "updated_at"]
     if order.status != status:

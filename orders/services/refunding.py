@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .. import events, rules
+from .. import action_guards, events, rules
 from ..models import ZERO, CreditMemo, CreditMemoItem, Order, OrderComment, OrderItem
 from ._common import (
     OrderActionRefused,
@@ -69,6 +69,9 @@ def refund_order(
         order, items = lock_order(order, expected_version=expected_version)
         if not rules.can_creditmemo(order, items):
             raise OrderActionRefused(_("This order can't be refunded: nothing paid is left to refund."))
+        refused = action_guards.refusal("creditmemo", order, origin)
+        if refused:
+            raise OrderActionRefused(refused)
         chosen = parse_quantities(
             items,
             quantities,

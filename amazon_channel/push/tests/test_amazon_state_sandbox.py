@@ -18,7 +18,7 @@ from amazon_channel.core.address import AmazonAddress
 from amazon_channel.models import AmazonOrder, OutboundUpdate
 from amazon_channel.push import recording, scheduling
 from amazon_channel.spapi.ratelimit import InProcessRateLimiter
-from amazon_channel.testing.amazon_orders import ship, update_for
+from amazon_channel.testing.amazon_orders import refund, ship, update_for
 from amazon_channel.testing.factories import AmazonStoreFactory
 from orders.services import OrderActionRefused, cancel_order
 
@@ -148,3 +148,31 @@ def test_a_shipped_orders_address_is_not_editable(sandbox, store, spapi, admin_u
             amazon_order=amazon_order, address=AmazonAddress(name="X", city="Y", country_code="US"), actor=None
         )
     assert AmazonOrder.objects.get(pk=amazon_order.pk).shipping_address == before
+
+
+def test_a_credit_memo_of_an_order_amazon_has_not_charged_is_refused_with_the_reason(
+    sandbox, store, spapi, admin_user_client
+):
+    amazon_order = new_order(sandbox, store, items=1, quantity=2)
+    order = amazon_order.commerce_order
+    sku = amazon_order.items.get().seller_sku
+
+    page = admin_user_client.get(reverse("orders:order_view", args=[order.pk])).content.decode()
+    assert 'data-testid="btn-creditmemo"' not in page
+    assert "Amazon charges the buyer only when the order ships" in page
+    response = admin_user_client.get(reverse("orders:creditmemo_new", args=[order.pk]), follow=True)
+    assert "nothing to refund yet (Amazon would reject it, 18090)" in response.content.decode()
+    with pytest.raises(OrderActionRefused, match="18090"):
+        refund(order=order, quantities={sku: 1})
+    order.refresh_from_db()
+    assert order.total_refunded == 0 and not order.credit_memos.exists()
+    assert not OutboundUpdate.objects.filter(amazon_order=amazon_order, kind="refund").exists()
+
+    # Once Amazon has the shipment (and charged the buyer), the credit memo is made and Amazon accepts it.
+    shipment = ship(order=order, tracks=[("ups", "UPS", "1Z6")])
+    scheduling.deliver_update(update_id=update_for(shipment).pk, client=spapi)
+    page = admin_user_client.get(reverse("orders:order_view", args=[order.pk])).content.decode()
+    assert 'data-testid="btn-creditmemo"' in page and "Amazon charges the buyer only" not in page
+    memo = refund(order=order, quantities={sku: 1})
+    run_feeds(sandbox, store, spapi, timezone.now())
+    assert update_for(memo).state == State.ACCEPTED
