@@ -34,8 +34,10 @@ def qty_to_invoice(item: OrderItem) -> int:
 
 
 def qty_to_ship(item: OrderItem) -> int:
-    # As Magento: a refunded unit no longer needs shipping, a shipped one can still be refunded.
-    return max(item.qty_ordered - max(item.qty_shipped, item.qty_refunded) - item.qty_canceled, 0)
+    # A unit refunded before it shipped never ships; a shipped one can still be refunded. Magento counts
+    # max(shipped, refunded), which leaves "1 to ship" forever after refunding one unshipped unit and shipping the
+    # rest (docs/ORDER_STATES.md).
+    return max(item.qty_ordered - item.qty_shipped - item.qty_refunded_unshipped - item.qty_canceled, 0)
 
 
 def qty_to_refund(item: OrderItem) -> int:
@@ -48,7 +50,8 @@ def qty_to_cancel(item: OrderItem) -> int:
 
 
 def refundable_amount(order: Order) -> Decimal:
-    return max(order.total_paid - order.total_refunded, ZERO)
+    # An adjustment fee a credit memo kept stays with the merchant: it can't be refunded later (as Magento).
+    return max(order.total_paid - order.total_refunded - order.adjustment_fee_kept, ZERO)
 
 
 def _items(order: Order, items: Iterable[OrderItem] | None) -> list[OrderItem]:
@@ -133,7 +136,8 @@ def derive_state(order: Order, items: Iterable[OrderItem]) -> str:
     to_invoice = sum(qty_to_invoice(i) for i in items)
     to_ship = sum(qty_to_ship(i) for i in items)
     if to_invoice == 0 and to_ship == 0:
-        if order.total_refunded > ZERO and refundable_amount(order) == ZERO:
+        refunded = order.total_refunded > ZERO or order.adjustment_fee_kept > ZERO
+        if refunded and refundable_amount(order) == ZERO:
             return OrderState.CLOSED
         return OrderState.COMPLETE
     touched = any(i.qty_invoiced or i.qty_shipped or i.qty_refunded or i.qty_canceled for i in items)

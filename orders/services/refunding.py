@@ -113,6 +113,9 @@ def refund_order(
                 discount_amount=share(item.discount_amount, item.qty_refunded, qty, item.qty_ordered),
                 back_to_stock=back,
             )
+            # A refund covers shipped units first (as Magento's qty to ship assumes); the rest will never ship.
+            shipped_unrefunded = max(item.qty_shipped - (item.qty_refunded - item.qty_refunded_unshipped), 0)
+            item.qty_refunded_unshipped += max(qty - shipped_unrefunded, 0)
             item.qty_refunded += qty
             item.amount_refunded += line.row_total
             item.tax_refunded += line.tax_amount
@@ -146,12 +149,13 @@ def refund_order(
         CreditMemoItem.objects.bulk_create(lines)
         OrderItem.objects.bulk_update(
             [line.order_item for line in lines],
-            ["qty_refunded", "amount_refunded", "tax_refunded", "discount_refunded"],
+            ["qty_refunded", "qty_refunded_unshipped", "amount_refunded", "tax_refunded", "discount_refunded"],
         )
         move_stock(restock)
         order.total_refunded += memo.grand_total
         order.shipping_refunded += shipping
-        finish(order, items, extra_fields=["total_refunded", "shipping_refunded"])
+        order.adjustment_fee_kept += adjustment_fee
+        finish(order, items, extra_fields=["total_refunded", "shipping_refunded", "adjustment_fee_kept"])
         OrderComment.objects.create(
             order=order,
             kind=OrderComment.Kind.CREDIT_MEMO,
