@@ -73,7 +73,10 @@ def can_ship(order: Order, items: Iterable[OrderItem] | None = None) -> bool:
 def can_creditmemo(order: Order, items: Iterable[OrderItem] | None = None) -> bool:
     if order.state in _FROZEN or order.state in {OrderState.CANCELED, OrderState.CLOSED}:
         return False
-    return refundable_amount(order) > ZERO
+    if refundable_amount(order) > ZERO:
+        return True
+    # As Magento: a free (or replacement) order's items can still be credited at zero, e.g. to return them to stock.
+    return order.total_paid == ZERO and any(qty_to_refund(i) > 0 for i in _items(order, items))
 
 
 def can_cancel(order: Order, items: Iterable[OrderItem] | None = None) -> bool:
@@ -136,7 +139,11 @@ def derive_state(order: Order, items: Iterable[OrderItem]) -> str:
     to_invoice = sum(qty_to_invoice(i) for i in items)
     to_ship = sum(qty_to_ship(i) for i in items)
     if to_invoice == 0 and to_ship == 0:
-        refunded = order.total_refunded > ZERO or order.adjustment_fee_kept > ZERO
+        refunded = (
+            order.total_refunded > ZERO
+            or order.adjustment_fee_kept > ZERO
+            or any(i.qty_refunded for i in items)  # a zero-total credit memo of a free order counts too
+        )
         if refunded and refundable_amount(order) == ZERO:
             return OrderState.CLOSED
         return OrderState.COMPLETE

@@ -131,10 +131,15 @@ def refund_order(
         memo.grand_total = (
             memo.subtotal + shipping + memo.tax_amount - memo.discount_amount + adjustment_refund - adjustment_fee
         )
-        if memo.grand_total <= ZERO:
+        if not lines and shipping == ZERO and adjustment_refund == ZERO and adjustment_fee == ZERO:
             raise OrderActionRefused(
-                _("The credit memo's total must be above zero."),
-                {"__all__": [_("Choose items, shipping or an adjustment refund that add up to more than the fee.")]},
+                _("The credit memo is empty."), {"__all__": [_("Choose items, shipping or an amount to refund.")]}
+            )
+        if memo.grand_total < ZERO:
+            # A total of zero is allowed, as in Magento (a free order returned to stock, a 100% restocking fee).
+            raise OrderActionRefused(
+                _("The credit memo's total can't be below zero."),
+                {"__all__": [_("Choose items, shipping or an adjustment refund that add up to at least the fee.")]},
             )
         available = rules.refundable_amount(order)
         if memo.grand_total > available:

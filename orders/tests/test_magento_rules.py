@@ -39,6 +39,10 @@ SCENARIOS = {
         [("ship", 1), ("refund", 1, "0")],
         ("processing", 1, True, D("10.00")),
     ),
+    "a zero-total credit memo (100% restocking fee) is allowed: closed": (
+        [("ship", None), ("refund", None, "20.00")],
+        ("closed", 0, False, D("0.00")),
+    ),
     "refund everything before shipping: closed, nothing to ship": (
         [("refund", None, "0")],
         ("closed", 0, False, D("0.00")),
@@ -69,3 +73,15 @@ def test_magentos_state_rules(staff, steps, expected):
     assert order.needs_shipment == (to_ship > 0 and state == "processing")
     assert rules.can_creditmemo(order) is can_refund
     assert rules.refundable_amount(order) == refundable
+
+
+def test_a_free_order_can_be_credited_at_zero_to_return_it_to_stock(staff):
+    order = make_order(items=[("SKU-A", 1, "0.00")], shipping="0.00")
+    invoice_order(order=order, actor=staff)
+    ship_order(order=order, actor=staff, tracks=UPS)
+    order.refresh_from_db()
+    assert rules.can_creditmemo(order)
+    memo = refund_order(order=order, actor=staff, return_to_stock=True)
+    order.refresh_from_db()
+    assert memo.grand_total == D("0.00")
+    assert order.state == "closed" and not rules.can_creditmemo(order)
