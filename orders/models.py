@@ -188,6 +188,8 @@ class Order(models.Model):
     total_invoiced = money_field(_("total invoiced"))
     total_paid = money_field(_("total paid"))
     total_refunded = money_field(_("total refunded"))
+    # Adjustment fees credit memos kept (Magento's adjustment_negative): paid, never refunded, not refundable.
+    adjustment_fee_kept = money_field(_("adjustment fee kept"))
     total_canceled = money_field(_("total canceled"))
     shipping_invoiced = money_field(_("shipping invoiced"))
     shipping_refunded = money_field(_("shipping refunded"))
@@ -284,6 +286,8 @@ class OrderItem(models.Model):
     qty_shipped = models.PositiveIntegerField(_("shipped"), default=0)
     qty_refunded = models.PositiveIntegerField(_("refunded"), default=0)
     qty_canceled = models.PositiveIntegerField(_("canceled"), default=0)
+    # Of qty_refunded, the units refunded before they shipped: they will never ship (rules.qty_to_ship).
+    qty_refunded_unshipped = models.PositiveIntegerField(default=0, db_default=0)
 
     price = money_field(_("price"))  # unit price, excluding tax
     original_price = money_field(_("original price"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from . import action_guards
 from .models import ZERO, Order, OrderItem, OrderState
 
 # Magento's default status for each state. A custom status (e.g. the Amazon channel's processing status) is kept
@@ -33,8 +34,10 @@ def qty_to_invoice(item: OrderItem) -> int:
 
 
 def qty_to_ship(item: OrderItem) -> int:
-    # As Magento: a refunded unit no longer needs shipping, a shipped one can still be refunded.
-    return max(item.qty_ordered - max(item.qty_shipped, item.qty_refunded) - item.qty_canceled, 0)
+    # A unit refunded before it shipped never ships; a shipped one can still be refunded. Magento counts
+    # max(shipped, refunded), which leaves "1 to ship" forever after refunding one unshipped unit and shipping the
+    # rest (docs/ORDER_STATES.md).
+    return max(item.qty_ordered - item.qty_shipped - item.qty_refunded_unshipped - item.qty_canceled, 0)
 
 
 def qty_to_refund(item: OrderItem) -> int:
@@ -47,7 +50,8 @@ def qty_to_cancel(item: OrderItem) -> int:
 
 
 def refundable_amount(order: Order) -> Decimal:
-    return max(order.total_paid - order.total_refunded, ZERO)
+    # An adjustment fee a credit memo kept stays with the merchant: it can't be refunded later (as Magento).
+    return max(order.total_paid - order.total_refunded - order.adjustment_fee_kept, ZERO)
 
 
 def _items(order: Order, items: Iterable[OrderItem] | None) -> list[OrderItem]:
@@ -69,7 +73,10 @@ def can_ship(order: Order, items: Iterable[OrderItem] | None = None) -> bool:
 def can_creditmemo(order: Order, items: Iterable[OrderItem] | None = None) -> bool:
     if order.state in _FROZEN or order.state in {OrderState.CANCELED, OrderState.CLOSED}:
         return False
-    return refundable_amount(order) > ZERO
+    if refundable_amount(order) > ZERO:
+        return True
+    # As Magento: a free (or replacement) order's items can still be credited at zero, e.g. to return them to stock.
+    return order.total_paid == ZERO and any(qty_to_refund(i) > 0 for i in _items(order, items))
 
 
 def can_cancel(order: Order, items: Iterable[OrderItem] | None = None) -> bool:
@@ -111,8 +118,9 @@ def guards(order: Order, items: Iterable[OrderItem] | None = None) -> dict[str, 
     return {
         "invoice": can_invoice(order, loaded),
         "ship": can_ship(order, loaded),
-        "creditmemo": can_creditmemo(order, loaded),
-        "cancel": can_cancel(order, loaded),
+        "creditmemo": can_creditmemo(order, loaded) and action_guards.refusal("creditmemo", order) is None,
+        # A channel may refuse more (e.g. what its marketplace won't accept): the page hides the button then.
+        "cancel": can_cancel(order, loaded) and action_guards.refusal("cancel", order) is None,
         "hold": can_hold(order, loaded),
         "unhold": can_unhold(order, loaded),
     }
@@ -131,7 +139,12 @@ def derive_state(order: Order, items: Iterable[OrderItem]) -> str:
     to_invoice = sum(qty_to_invoice(i) for i in items)
     to_ship = sum(qty_to_ship(i) for i in items)
     if to_invoice == 0 and to_ship == 0:
-        if order.total_refunded > ZERO and refundable_amount(order) == ZERO:
+        refunded = (
+            order.total_refunded > ZERO
+            or order.adjustment_fee_kept > ZERO
+            or any(i.qty_refunded for i in items)  # a zero-total credit memo of a free order counts too
+        )
+        if refunded and refundable_amount(order) == ZERO:
             return OrderState.CLOSED
         return OrderState.COMPLETE
     touched = any(i.qty_invoiced or i.qty_shipped or i.qty_refunded or i.qty_canceled for i in items)

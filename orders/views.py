@@ -18,7 +18,7 @@ from admin_ui.formatting import currency_places
 from admin_ui.mass_actions import report_mass_action, run_mass_action
 from admin_ui.permissions import permission_required
 
-from . import documents, rules, selectors, services, ship_guards, view_blocks
+from . import action_guards, documents, rules, selectors, services, ship_guards, view_blocks
 from .buyer_data import csv_columns_for, may_view_buyer_data
 from .forms import (
     CommentForm,
@@ -460,6 +460,10 @@ def creditmemo_new(request: HttpRequest, order_id: int) -> HttpResponse:
     order, items = _order_for_action(order_id)
     if not rules.can_creditmemo(order, items):
         messages.error(request, _("The order does not allow a credit memo to be created."))
+        return _back_to_order(order.pk)
+    refused = action_guards.refusal("creditmemo", order)
+    if refused:  # the sales channel's reason (e.g. its marketplace has charged nothing yet)
+        messages.error(request, refused)
         return _back_to_order(order.pk)
     form_class = credit_memo_form_class(order, view_blocks.form_extensions("credit_memo", order))
     form = form_class(request.POST or None, order=order, items=items)

@@ -8,9 +8,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from admin_ui import menu, notices
-from orders import ship_guards, view_blocks
+from orders import rules, ship_guards, view_blocks
 from orders.models import Order, OrderState
 
+from .. import push
 from ..core.channel import FROM_AMAZON, is_amazon_order
 from ..core.permissions import VIEW_ORDER, VIEW_STORE
 from ..models import AmazonOrderStatus
@@ -35,8 +36,10 @@ def order_notices_block(request: HttpRequest, order: Order) -> str | None:
     if not is_amazon_order(order) or order.state in {OrderState.CANCELED, OrderState.CLOSED}:
         return None
     amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
-    if amazon_order is None or amazon_order.status != AmazonOrderStatus.CANCELLED:
+    if amazon_order is None:
         return None
+    if amazon_order.status != AmazonOrderStatus.CANCELLED:
+        return _credit_memo_notice(request, order, amazon_order)
     return render_to_string(
         "amazon_channel/amazon_orders/blocks/order_notice.html",
         {"amazon_order": amazon_order, "order": order},
@@ -64,6 +67,17 @@ def in_store_pickup_refusal(order: Order, origin: str) -> str | None:
     if not selectors.is_in_store_pickup(order_id=order.pk):
         return None
     return _("Amazon order for in-store pickup: the buyer collects it at the store, so it is never shipped by carrier.")
+
+
+def _credit_memo_notice(request: HttpRequest, order: Order, amazon_order) -> str | None:
+    """Why a paid Amazon order has no *Credit Memo* button: Amazon has charged nothing yet (push.nothing_charged)."""
+    if not rules.can_creditmemo(order) or not push.nothing_charged(amazon_order):
+        return None
+    return render_to_string(
+        "amazon_channel/amazon_orders/blocks/credit_memo_notice.html",
+        {"amazon_order": amazon_order, "message": push.credit_memo_refused_message()},
+        request=request,
+    )
 
 
 def failed_imports_notice(request: HttpRequest) -> str:

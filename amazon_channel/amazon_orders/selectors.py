@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from orders import rules
+
 from ..models import AmazonOrder, AmazonOrderStatus, OutboundUpdate
 
 # What the All Orders grid shows of each row (and of its store and Commerce order): loading only these keeps the raw
@@ -69,6 +71,33 @@ def pending_cancel_request(amazon_order: AmazonOrder) -> OutboundUpdate | None:
         if update.kind == OutboundUpdate.Kind.CANCEL and update.state != OutboundUpdate.State.FAILED:
             return update
     return None
+
+
+# A shipment in these states is at Amazon or on its way there (push.amazon_state.SHIPMENT_UNDER_WAY).
+_SHIPMENT_UNDER_WAY = {
+    OutboundUpdate.State.PENDING,
+    OutboundUpdate.State.SENDING,
+    OutboundUpdate.State.AWAITING_RESULT,
+    OutboundUpdate.State.ACCEPTED,
+}
+# Where the parcel goes can't change once Amazon has it as shipped (or canceled).
+_ADDRESS_FINAL = {AmazonOrderStatus.SHIPPED, AmazonOrderStatus.PARTIALLY_SHIPPED, AmazonOrderStatus.CANCELLED}
+
+
+def shipment_under_way(amazon_order: AmazonOrder) -> bool:
+    """A shipment was sent to Amazon or is on its way (from the prefetched updates): no cancel is offered then."""
+    return any(
+        u.kind == OutboundUpdate.Kind.SHIPMENT and u.state in _SHIPMENT_UNDER_WAY
+        for u in amazon_order.outbound_updates.all()
+    )
+
+
+def address_can_change(amazon_order: AmazonOrder) -> bool:
+    """The shipping address is editable until anything has shipped, on Amazon or on the Commerce order."""
+    if amazon_order.status in _ADDRESS_FINAL or shipment_under_way(amazon_order):
+        return False
+    order = amazon_order.commerce_order
+    return order is None or rules.can_change_shipping_address(order)
 
 
 @dataclass(frozen=True)

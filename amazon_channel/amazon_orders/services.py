@@ -17,6 +17,8 @@ from ..core.address import AmazonAddress
 from ..core.reasons import cancel_reason_label
 from ..models import AmazonOrder, AmazonOrderStatus, BuyerCancelDecision, OutboundUpdate
 
+_ADDRESS_FINAL = {AmazonOrderStatus.SHIPPED, AmazonOrderStatus.PARTIALLY_SHIPPED, AmazonOrderStatus.CANCELLED}
+
 
 class AmazonOrderActionRefused(Exception):
     def __init__(self, message: str, field_errors: dict[str, list[str]] | None = None) -> None:
@@ -45,6 +47,12 @@ def update_shipping_address(
             except OrderActionRefused as exc:
                 raise AmazonOrderActionRefused(exc.message, exc.field_errors) from None
         order = AmazonOrder.objects.select_for_update().get(pk=pk)
+        if order.status in _ADDRESS_FINAL or push.shipment_blocks_cancel(amazon_order_id=order.pk):
+            # Also for an order without a Commerce order: Amazon has it as shipped (or canceled) already.
+            raise AmazonOrderActionRefused(
+                _("Amazon order %(number)s is %(status)s: its shipping address can't be changed any more.")
+                % {"number": order.amazon_order_id, "status": order.get_status_display()}
+            )
         order.shipping_address = address.keeping_parts_of(AmazonAddress.from_json(order.shipping_address)).as_json()
         order.shipping_address_edited_at = timezone.now()
         order.order_notes = _("Shipping address changed by %(user)s.") % {"user": user_label(actor)}
@@ -78,6 +86,8 @@ def request_amazon_cancel(
                 _("Amazon order %(number)s is %(status)s: only an Unshipped order can be canceled.")
                 % {"number": order.amazon_order_id, "status": order.get_status_display()}
             )
+        if push.shipment_blocks_cancel(amazon_order_id=order.pk):
+            raise AmazonOrderActionRefused(push.cancel_refused_message())
         # One cancel per Amazon order, whichever page asked first (the outbox's rule).
         update = push.request_cancel_update(amazon_order=order, reason=reason, actor=actor)
         order.order_notes = _("Cancel requested by %(user)s (%(reason)s), waiting for Amazon.") % {

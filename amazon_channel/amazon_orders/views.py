@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from .. import push
 from ..core.permissions import CANCEL_ORDER, CHANGE_ORDER, amazon_order_cancel_action, amazon_order_page
 from ..models import AmazonOrder, AmazonStore
 from ..sync import ImportRefused, import_now
@@ -63,6 +64,10 @@ def _render_detail(
             "items": list(amazon_order.items.all()),
             "status_changes": list(amazon_order.status_changes.all()),
             "pending_cancel": selectors.pending_cancel_request(amazon_order),
+            "shipment_under_way": selectors.shipment_under_way(amazon_order),
+            "address_can_change": selectors.address_can_change(amazon_order),
+            "confirmation": push.latest_confirmation(amazon_order),
+            "cancel_refused": push.cancel_refused_message(),
             "address_form": address_form or ShippingAddressForm(initial=ShippingAddressForm.initial_from(amazon_order)),
             "cancel_form": cancel_form or CancelAmazonOrderForm(),
             "can_cancel_perm": request.user.has_perm(CANCEL_ORDER),

@@ -20,7 +20,24 @@ Delivery guarantees:
 - *Read-Only Mode* keeps a store's updates pending.
 """
 
+from .amazon_state import (
+    cancel_refused_message,
+    credit_memo_refused_message,
+    latest_confirmation,
+    nothing_charged,
+    shipment_blocks_cancel,
+)
 from .recording import request_cancel_update
 from .scheduling import deliver_after_commit, retry_update, retry_updates
 
-__all__ = ["deliver_after_commit", "request_cancel_update", "retry_update", "retry_updates"]
+__all__ = [
+    "cancel_refused_message",
+    "credit_memo_refused_message",
+    "deliver_after_commit",
+    "latest_confirmation",
+    "nothing_charged",
+    "request_cancel_update",
+    "retry_update",
+    "retry_updates",
+    "shipment_blocks_cancel",
+]

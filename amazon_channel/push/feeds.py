@@ -20,7 +20,7 @@ from ..core.reasons import adjustment_reason_label, cancel_reason_label
 from ..models import AmazonFeed, AmazonOrderStatus, AmazonStore, CommunicationLog, OutboundUpdate
 from ..spapi import SpApiClient, errors, types
 from ..spapi import feeds as spapi_feeds
-from . import transitions, vat_invoices
+from . import amazon_state, transitions, vat_invoices
 from .outcome import comment_on_order, describe_error, is_rejection, is_spapi_error
 from .timing import (
     backoff,
@@ -411,6 +411,8 @@ def _apply_report(
                     "number": update.payload.get("credit_memo_increment_id", ""),
                 },
             )
+            if update.kind == Kind.CANCEL:
+                amazon_state.reflect_accepted_cancel(update=update, now=now)
         _release_feed(
             feed,
             token,

@@ -12,10 +12,12 @@ from typing import Any
 
 from django.db.models.signals import post_migrate
 
-from orders import events
+from orders import action_guards, events
 from orders.models import Order
 
 from ..core.channel import CHANNEL, FROM_AMAZON
+from ..models import AmazonOrder
+from .amazon_state import cancel_refused_message, credit_memo_refused_message, nothing_charged, shipments_under_way
 from .recording import record_cancel_update, record_refund_update, record_shipment_update
 from .scheduling import deliver_after_commit
 from .tasks import sweep_outbox
@@ -57,6 +59,26 @@ def on_order_canceled(event: events.OrderCanceled) -> None:
         deliver_after_commit(update)
 
 
+def refuse_cancel_after_shipment(order: Order, origin: str) -> str | None:
+    """Amazon rejects a cancel once a shipment reached it (18047): the Commerce order's Cancel is refused while one
+    is pending or accepted. A cancel Amazon itself reported is always followed."""
+    if origin == FROM_AMAZON or order.channel != CHANNEL:
+        return None
+    under_way = shipments_under_way(AmazonOrder.objects.filter(commerce_order_id=order.pk).values("pk"))
+    return cancel_refused_message() if under_way.exists() else None
+
+
+def refuse_credit_memo_before_charge(order: Order, origin: str) -> str | None:
+    """A credit memo of an Amazon order that Amazon has not charged (nothing shipped) could never be sent: refused.
+    A refund Amazon itself caused (its cancel of an invoiced order) is always recorded."""
+    if origin == FROM_AMAZON or order.channel != CHANNEL:
+        return None
+    amazon_order = AmazonOrder.objects.filter(commerce_order_id=order.pk).only("pk", "status").first()
+    if amazon_order is None or not nothing_charged(amazon_order):
+        return None
+    return credit_memo_refused_message()
+
+
 def ensure_push_schedule(**kwargs: Any) -> None:
     """The outbox sweep runs every minute; created once, never overwritten (a merchant may change it)."""
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -76,4 +98,6 @@ def connect() -> None:
     events.subscribe(events.OrderRefunded, on_order_refunded, in_transaction=True)
     events.subscribe(events.OrderInvoiced, on_order_invoiced, in_transaction=True)
     events.subscribe(events.OrderCanceled, on_order_canceled, in_transaction=True)
+    action_guards.register("cancel", refuse_cancel_after_shipment)
+    action_guards.register("creditmemo", refuse_credit_memo_before_charge)
     post_migrate.connect(ensure_push_schedule, dispatch_uid="amazon_channel.push_schedule")

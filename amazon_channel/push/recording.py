@@ -230,8 +230,8 @@ def record_refund_update(*, credit_memo: CreditMemo | int, actor_id: int | None)
     if not isinstance(credit_memo, CreditMemo):
         credit_memo = CreditMemo.objects.select_related("order").get(pk=credit_memo)
     amazon_order = amazon_order_for(credit_memo.order)
-    if amazon_order is None:
-        return None
+    if amazon_order is None or credit_memo.grand_total == 0:
+        return None  # a zero-total credit memo (e.g. a 100% restocking fee) gives the buyer nothing back at Amazon
     reason = (credit_memo.channel_data or {}).get(ADJUSTMENT_REASON_KEY) or DEFAULT_ADJUSTMENT_REASON
     items = _refund_components(credit_memo, amazon_order)
     problem = ""

@@ -15,7 +15,7 @@ from ..core import client as clients
 from ..core.leases import Lease
 from ..models import OutboundUpdate
 from ..spapi import SpApiClient, types
-from . import transitions
+from . import amazon_state, transitions
 from .outcome import DeliveryResult, comment_on_order, describe_error, is_rejection, is_spapi_error
 from .timing import backoff, lease_duration
 
@@ -125,6 +125,8 @@ def deliver_shipment(
             text=_("Sent to Amazon: shipment #%(number)s confirmed (tracking %(numbers)s).")
             % {"number": payload.get("shipment_increment_id", ""), "numbers": numbers},
         )
+        # The Amazon order shows it at once, not at the next import (its lock after the Commerce order's).
+        amazon_state.reflect_accepted_shipment(update=locked, now=now)
     return DeliveryResult(update_id, State.ACCEPTED, message)
 
 

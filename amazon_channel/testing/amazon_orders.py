@@ -275,6 +275,15 @@ def refund(
     )
 
 
+def charged_by_amazon(amazon_order: AmazonOrder) -> AmazonOrder:
+    """As Amazon has it once the order shipped (and the buyer was charged): only then can a refund be sent
+    (Amazon's 18090), so a credit memo of an Amazon order needs it. Only Amazon's side moves: the Commerce order is
+    left as it was, for tests about refunds rather than shipments."""
+    AmazonOrder.objects.filter(pk=amazon_order.pk).update(status=AmazonOrderStatus.SHIPPED)
+    amazon_order.status = AmazonOrderStatus.SHIPPED
+    return amazon_order
+
+
 def update_for(obj: Shipment | CreditMemo) -> OutboundUpdate:
     if isinstance(obj, Shipment):
         return OutboundUpdate.objects.get(shipment_id=obj.pk)

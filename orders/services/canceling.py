@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .. import events, rules
+from .. import action_guards, events, rules
 from ..models import ZERO, Order, OrderComment, OrderItem, OrderState
 from . import statistics
 from ._common import OrderActionRefused, actor_id, actor_or_none, finish, lock_order, move_stock, share
@@ -28,6 +28,9 @@ def cancel_order(
         order, items = lock_order(order, expected_version=expected_version)
         if not rules.can_cancel(order, items):
             raise OrderActionRefused(_cancel_refusal(order, items))
+        refused = action_guards.refusal("cancel", order, origin)
+        if refused:
+            raise OrderActionRefused(refused)
         before = statistics.contribution(order, items)
         canceled_amount = ZERO
         restock: dict[str, int] = {}

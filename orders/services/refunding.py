@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .. import events, rules
+from .. import action_guards, events, rules
 from ..models import ZERO, CreditMemo, CreditMemoItem, Order, OrderComment, OrderItem
 from ._common import (
     OrderActionRefused,
@@ -69,6 +69,9 @@ def refund_order(
         order, items = lock_order(order, expected_version=expected_version)
         if not rules.can_creditmemo(order, items):
             raise OrderActionRefused(_("This order can't be refunded: nothing paid is left to refund."))
+        refused = action_guards.refusal("creditmemo", order, origin)
+        if refused:
+            raise OrderActionRefused(refused)
         chosen = parse_quantities(
             items,
             quantities,
@@ -110,6 +113,9 @@ def refund_order(
                 discount_amount=share(item.discount_amount, item.qty_refunded, qty, item.qty_ordered),
                 back_to_stock=back,
             )
+            # A refund covers shipped units first (as Magento's qty to ship assumes); the rest will never ship.
+            shipped_unrefunded = max(item.qty_shipped - (item.qty_refunded - item.qty_refunded_unshipped), 0)
+            item.qty_refunded_unshipped += max(qty - shipped_unrefunded, 0)
             item.qty_refunded += qty
             item.amount_refunded += line.row_total
             item.tax_refunded += line.tax_amount
@@ -125,10 +131,15 @@ def refund_order(
         memo.grand_total = (
             memo.subtotal + shipping + memo.tax_amount - memo.discount_amount + adjustment_refund - adjustment_fee
         )
-        if memo.grand_total <= ZERO:
+        if not lines and shipping == ZERO and adjustment_refund == ZERO and adjustment_fee == ZERO:
             raise OrderActionRefused(
-                _("The credit memo's total must be above zero."),
-                {"__all__": [_("Choose items, shipping or an adjustment refund that add up to more than the fee.")]},
+                _("The credit memo is empty."), {"__all__": [_("Choose items, shipping or an amount to refund.")]}
+            )
+        if memo.grand_total < ZERO:
+            # A total of zero is allowed, as in Magento (a free order returned to stock, a 100% restocking fee).
+            raise OrderActionRefused(
+                _("The credit memo's total can't be below zero."),
+                {"__all__": [_("Choose items, shipping or an adjustment refund that add up to at least the fee.")]},
             )
         available = rules.refundable_amount(order)
         if memo.grand_total > available:
@@ -143,12 +154,13 @@ def refund_order(
         CreditMemoItem.objects.bulk_create(lines)
         OrderItem.objects.bulk_update(
             [line.order_item for line in lines],
-            ["qty_refunded", "amount_refunded", "tax_refunded", "discount_refunded"],
+            ["qty_refunded", "qty_refunded_unshipped", "amount_refunded", "tax_refunded", "discount_refunded"],
         )
         move_stock(restock)
         order.total_refunded += memo.grand_total
         order.shipping_refunded += shipping
-        finish(order, items, extra_fields=["total_refunded", "shipping_refunded"])
+        order.adjustment_fee_kept += adjustment_fee
+        finish(order, items, extra_fields=["total_refunded", "shipping_refunded", "adjustment_fee_kept"])
         OrderComment.objects.create(
             order=order,
             kind=OrderComment.Kind.CREDIT_MEMO,

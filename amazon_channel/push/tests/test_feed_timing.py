@@ -13,7 +13,7 @@ from django.utils import timezone
 from amazon_channel.models import AmazonFeed, OutboundUpdate
 from amazon_channel.push import scheduling, tasks
 from amazon_channel.push.timing import next_feed_poll
-from amazon_channel.testing.amazon_orders import Line, make_amazon_order, refund, ship, update_for
+from amazon_channel.testing.amazon_orders import Line, charged_by_amazon, make_amazon_order, refund, ship, update_for
 
 pytestmark = pytest.mark.django_db
 State = OutboundUpdate.State
@@ -22,7 +22,7 @@ State = OutboundUpdate.State
 def refunds_for(store, count: int) -> list[OutboundUpdate]:
     updates = []
     for _ in range(count):
-        amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 2, Decimal("10.00"))])
+        amazon_order = charged_by_amazon(make_amazon_order(store=store, lines=[Line("MUG-1", 2, Decimal("10.00"))]))
         updates.append(update_for(refund(order=amazon_order.commerce_order, quantities={"MUG-1": 1})))
     return updates
 

@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from amazon_channel.models import AmazonFeed, AmazonOrderStatus, OutboundUpdate
 from amazon_channel.push import scheduling
-from amazon_channel.testing.amazon_orders import Line, comment_texts, make_amazon_order, refund, update_for
+from amazon_channel.testing.amazon_orders import (
+    Line,
+    charged_by_amazon,
+    comment_texts,
+    make_amazon_order,
+    refund,
+    update_for,
+)
 from amazon_channel.testing.fake_amazon import WorkerKilled, kill_worker, server_error, throttled, timeout
 from orders.services import cancel_order
 
@@ -28,7 +35,9 @@ State = OutboundUpdate.State
 def refunds_for(store, count: int) -> list[OutboundUpdate]:
     updates = []
     for _ in range(count):
-        amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 2, D("10.00"), tax=D("1.60"))])
+        amazon_order = charged_by_amazon(
+            make_amazon_order(store=store, lines=[Line("MUG-1", 2, D("10.00"), tax=D("1.60"))])
+        )
         updates.append(update_for(refund(order=amazon_order.commerce_order, quantities={"MUG-1": 1})))
     return updates
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from amazon_channel.models import OutboundUpdate
-from amazon_channel.testing.amazon_orders import Line, make_amazon_order
+from amazon_channel.testing.amazon_orders import Line, charged_by_amazon, make_amazon_order
 from amazon_channel.testing.factories import AmazonStoreFactory
 from orders.services import item_field
 from orders.tests.factories import staff_user
@@ -62,6 +62,7 @@ def test_shipping_an_amazon_order_queues_its_packages_and_the_order_says_so(clie
 
 
 def test_credit_memo_page_asks_amazons_adjustment_reason_and_the_refund_carries_it(client, ops, amazon_order):
+    charged_by_amazon(amazon_order)
     order = amazon_order.commerce_order
     item = order.items.get()
     form = client.get(reverse("orders:creditmemo_new", args=[order.pk])).content.decode()

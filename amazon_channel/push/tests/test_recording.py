@@ -8,7 +8,7 @@ import pytest
 
 from amazon_channel.models import OutboundUpdate
 from amazon_channel.push import listeners, recording
-from amazon_channel.testing.amazon_orders import Line, make_amazon_order, refund, ship, update_for
+from amazon_channel.testing.amazon_orders import Line, charged_by_amazon, make_amazon_order, refund, ship, update_for
 from orders.models import Shipment
 from orders.services import cancel_order
 from orders.tests.factories import make_order
@@ -94,6 +94,7 @@ def test_recording_twice_keeps_one_update(amazon_order):
 
 
 def test_credit_memo_becomes_per_item_components(amazon_order):
+    charged_by_amazon(amazon_order)
     memo = refund(
         order=amazon_order.commerce_order,
         quantities={"MUG-1": 1, "TEE-1": 1},
@@ -128,6 +129,7 @@ def test_credit_memo_becomes_per_item_components(amazon_order):
 
 
 def test_credit_memo_reason_defaults_to_customer_return(amazon_order):
+    charged_by_amazon(amazon_order)
     memo = refund(order=amazon_order.commerce_order, quantities={"TEE-1": 1})
     update = update_for(memo)
     assert update.payload["reason"] == "CustomerReturn"

@@ -14,7 +14,7 @@ from amazon_channel.core import client as clients
 from amazon_channel.models import OutboundUpdate
 from amazon_channel.push import blocks, scheduling, selectors, vat_invoices
 from amazon_channel.spapi.ratelimit import InProcessRateLimiter
-from amazon_channel.testing.amazon_orders import import_from_sandbox, refund
+from amazon_channel.testing.amazon_orders import charged_by_amazon, import_from_sandbox, refund
 from amazon_channel.testing.factories import AmazonStoreFactory
 from orders.models import OrderComment
 
@@ -52,6 +52,7 @@ def test_invoice_and_credit_note_upload_with_their_options_and_a_bad_pdf_is_retr
     invoice = order.invoices.get()  # written by the import with the order: the sweep picks it up
     assert store.pk in scheduling.stores_with_feed_work()
     sku = amazon_order.items.get().seller_sku
+    charged_by_amazon(amazon_order)
     memo = refund(order=order, quantities={sku: 1})
     credit_update = OutboundUpdate.objects.get(idempotency_key=f"vatcreditnote:{memo.pk}")
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from amazon_channel.models import OutboundUpdate
-from amazon_channel.testing.amazon_orders import Line, make_amazon_order, refund, ship, update_for
+from amazon_channel.testing.amazon_orders import Line, charged_by_amazon, make_amazon_order, refund, ship, update_for
 from amazon_channel.testing.factories import AmazonStoreFactory
 from orders.tests.factories import grant
 
@@ -62,7 +62,7 @@ def test_outbox_page_filters_and_bulk_retries(client, staff, store):
     third = make_amazon_order(store=store, lines=[Line("MUG-1", 1, D("10.00"))])
     a = failed(update_for(ship(order=first.commerce_order, tracks=[("ups", "UPS", "1Z1")])))
     b = failed(update_for(ship(order=second.commerce_order, tracks=[("ups", "UPS", "1Z2")])))
-    c = update_for(refund(order=third.commerce_order, quantities={"MUG-1": 1}))
+    c = update_for(refund(order=charged_by_amazon(third).commerce_order, quantities={"MUG-1": 1}))
     OutboundUpdate.objects.filter(pk=c.pk).update(state=OutboundUpdate.State.ACCEPTED)
     client.force_login(grant_retry(staff))
     url = reverse("amazon_channel:push_outbox")

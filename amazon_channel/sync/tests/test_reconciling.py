@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from amazon_channel.models import AmazonOrder
-from amazon_channel.testing.amazon_orders import amazon_item, amazon_order, package, with_changes
+from amazon_channel.testing.amazon_orders import amazon_item, amazon_order, charged_by_amazon, package, with_changes
 from orders.models import OrderState
 from orders.services import refund_order, ship_order
 
@@ -80,6 +80,7 @@ def test_shipment_made_in_commerce_is_not_shipped_twice(amazon_store, staff):
 def test_refund_in_commerce_then_amazon_cancel_does_not_refund_twice(amazon_store, staff):
     order = amazon_order()
     run(amazon_store, order)
+    charged_by_amazon(AmazonOrder.objects.get(amazon_order_id=order.order_id))  # a refund needs a charge
     refund_order(order=commerce(order.order_id), actor=staff)
     run(amazon_store, with_changes(order, fulfillment_status="CANCELLED"))
     assert commerce(order.order_id).credit_memos.count() == 1
