@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
+from admin_ui.formatting import currency_places
 from orders.models import CreditMemo, Order, Shipment
 
 from ..core.carriers import OTHER_CARRIER, amazon_carrier_code
@@ -174,7 +175,7 @@ def _refund_components(credit_memo: CreditMemo, amazon_order: AmazonOrder) -> li
         for line in credit_memo.items.select_related("order_item").order_by("order_item_id")
         if line.qty or line.row_total or line.tax_amount
     ]
-    cent = Decimal("0.01")
+    cent = Decimal(1).scaleb(-currency_places(amazon_order.currency or credit_memo.order.order_currency))  # JPY: 1
     items_tax = sum((line.tax_amount for line in lines), Decimal(0))
     shipping = credit_memo.shipping_amount or Decimal(0)
     shipping_tax = max(credit_memo.tax_amount - items_tax, Decimal(0))

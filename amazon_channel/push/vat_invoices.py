@@ -6,12 +6,14 @@ the feed steps of push.feeds (upload, createFeed, poll, report) like the order f
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from admin_ui.formatting import currency_places
 from orders import documents
 from orders.models import CreditMemo, Invoice
 
@@ -51,6 +53,11 @@ def uploads_vat_invoices(store: AmazonStore) -> bool:
     return store.upload_vat_invoices and store.marketplace_id in VAT_MARKETPLACES
 
 
+def _amount(amount: Decimal, currency: str) -> str:
+    """An amount as Amazon reads it: the currency's own decimals (JPY none)."""
+    return f"{amount:.{currency_places(currency)}f}"
+
+
 def _record(*, document, kind: str, actor_id: int | None) -> OutboundUpdate | None:
     amazon_order = amazon_order_for(document.order)
     if amazon_order is None or not uploads_vat_invoices(amazon_order.store):
@@ -71,8 +78,8 @@ def _record(*, document, kind: str, actor_id: int | None) -> OutboundUpdate | No
                     "metadata:orderid": amazon_order.amazon_order_id,
                     "metadata:invoicenumber": document.increment_id,
                     "metadata:documenttype": kind,
-                    "metadata:totalamount": f"{document.grand_total:.2f}",
-                    "metadata:totalvatamount": f"{document.tax_amount:.2f}",
+                    "metadata:totalamount": _amount(document.grand_total, document.order.order_currency),
+                    "metadata:totalvatamount": _amount(document.tax_amount, document.order.order_currency),
                 },
             },
             "created_by_id": actor_id,

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from admin_ui.formatting import currency_places
+
 from .types import Money
 
 ORDER_ACKNOWLEDGEMENT_FEED = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
@@ -139,7 +141,8 @@ def _serialize(root: ET.Element) -> bytes:
 def _amount(money: Money) -> str:
     if not money.amount.is_finite() or money.amount < 0:
         raise ValueError(f"an adjustment amount must be a positive number, not {money.amount}")
-    return str(money.amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    # In the currency's own minor units: Amazon takes JPY in whole yen.
+    return str(money.amount.quantize(Decimal(1).scaleb(-currency_places(money.currency)), rounding=ROUND_HALF_UP))
 
 
 def build_order_acknowledgement_feed(*, seller_id: str, messages: list[CancelMessage]) -> bytes:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from admin_ui.formatting import currency_places
 from dbtools import update_from_values
 
 from .. import rules
@@ -32,16 +33,22 @@ def item_field(item_id: int) -> str:
     return f"item_{item_id}"
 
 
-def money(value: Decimal | int | str) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+def money(value: Decimal | int | str, places: int = 2) -> Decimal:
+    return Decimal(value).quantize(CENT if places == 2 else Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def share(total: Decimal, done_qty: int, more_qty: int, of_qty: int) -> Decimal:
-    """The part of `total` for `more_qty` more units, rounded cumulatively so the parts always add up to the total."""
+def places_of(order: Order) -> int:
+    """The order currency's minor units (JPY none): every part an order is split into is rounded to them."""
+    return currency_places(order.order_currency)
+
+
+def share(total: Decimal, done_qty: int, more_qty: int, of_qty: int, places: int = 2) -> Decimal:
+    """The part of `total` for `more_qty` more units, rounded cumulatively (to the currency's own minor units) so the
+    parts always add up to the total."""
     if of_qty <= 0 or more_qty <= 0:
         return ZERO
-    before = money(total * done_qty / of_qty)
-    after = money(total * (done_qty + more_qty) / of_qty)
+    before = money(total * done_qty / of_qty, places)
+    after = money(total * (done_qty + more_qty) / of_qty, places)
     return after - before
 
 

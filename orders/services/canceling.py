@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from .. import action_guards, events, rules
 from ..models import ZERO, Order, OrderComment, OrderItem, OrderState
 from . import statistics
-from ._common import OrderActionRefused, actor_id, actor_or_none, finish, lock_order, move_stock, share
+from ._common import OrderActionRefused, actor_id, actor_or_none, finish, lock_order, move_stock, places_of, share
 
 
 def cancel_order(
@@ -40,8 +40,8 @@ def cancel_order(
                 continue
             canceled_amount += (
                 item.price * qty
-                + share(item.tax_amount, item.qty_canceled, qty, item.qty_ordered)
-                - share(item.discount_amount, item.qty_canceled, qty, item.qty_ordered)
+                + share(item.tax_amount, item.qty_canceled, qty, item.qty_ordered, places_of(order))
+                - share(item.discount_amount, item.qty_canceled, qty, item.qty_ordered, places_of(order))
             )
             item.qty_canceled += qty
             restock[item.sku] = restock.get(item.sku, 0) + qty

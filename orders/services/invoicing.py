@@ -16,6 +16,7 @@ from ._common import (
     lock_order,
     next_increment_ids,
     parse_quantities,
+    places_of,
     share,
 )
 from .notifying import notify_customer_after_commit
@@ -64,8 +65,8 @@ def _create_invoice(order, items, chosen, actor, comment, notify_customer, origi
             qty=qty,
             price=item.price,
             row_total=item.price * qty,
-            tax_amount=share(item.tax_amount, item.qty_invoiced, qty, item.qty_ordered),
-            discount_amount=share(item.discount_amount, item.qty_invoiced, qty, item.qty_ordered),
+            tax_amount=share(item.tax_amount, item.qty_invoiced, qty, item.qty_ordered, places_of(order)),
+            discount_amount=share(item.discount_amount, item.qty_invoiced, qty, item.qty_ordered, places_of(order)),
         )
         item.qty_invoiced += qty
         lines.append(line)

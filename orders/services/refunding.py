@@ -21,6 +21,7 @@ from ._common import (
     move_stock,
     next_increment_ids,
     parse_quantities,
+    places_of,
     share,
 )
 from .notifying import notify_customer_after_commit
@@ -109,8 +110,8 @@ def refund_order(
                 qty=qty,
                 price=item.price,
                 row_total=item.price * qty,
-                tax_amount=share(item.tax_amount, item.qty_refunded, qty, item.qty_ordered),
-                discount_amount=share(item.discount_amount, item.qty_refunded, qty, item.qty_ordered),
+                tax_amount=share(item.tax_amount, item.qty_refunded, qty, item.qty_ordered, places_of(order)),
+                discount_amount=share(item.discount_amount, item.qty_refunded, qty, item.qty_ordered, places_of(order)),
                 back_to_stock=back,
             )
             # A refund covers shipped units first (as Magento's qty to ship assumes); the rest will never ship.
@@ -189,6 +190,6 @@ def _shipping_tax_share(order: Order, shipping: Decimal) -> Decimal:
     if shipping <= ZERO or order.shipping_amount <= ZERO:
         return ZERO
     total = order.shipping_tax_amount
-    before = money(total * order.shipping_refunded / order.shipping_amount)
-    after = money(total * (order.shipping_refunded + shipping) / order.shipping_amount)
+    before = money(total * order.shipping_refunded / order.shipping_amount, places_of(order))
+    after = money(total * (order.shipping_refunded + shipping) / order.shipping_amount, places_of(order))
     return after - before
