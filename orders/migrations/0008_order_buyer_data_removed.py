@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0012_store_information_gift_message'),
+        ('orders', '0007_store_information_gift_message'),
     ]
 
     operations = [

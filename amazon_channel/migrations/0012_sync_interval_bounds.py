@@ -14,7 +14,7 @@ def clamp_intervals(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('amazon_channel', '0010_store_credentials_paused_buyer_data_removed'),
+        ('amazon_channel', '0011_store_credentials_paused_buyer_data_removed'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
         ('orders', '0006_shipment_package_items'),
     ]

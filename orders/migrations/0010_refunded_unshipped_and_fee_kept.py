@@ -29,7 +29,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0007_view_buyer_data_permission'),
+        ('orders', '0009_view_buyer_data_permission'),
     ]
 
     operations = [

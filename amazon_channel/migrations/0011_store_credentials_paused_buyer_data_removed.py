@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('amazon_channel', '0014_vat_invoice_upload_gift_message'),
+        ('amazon_channel', '0010_vat_invoice_upload_gift_message'),
     ]
 
     operations = [

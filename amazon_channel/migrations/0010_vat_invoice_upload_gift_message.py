@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('amazon_channel', '0015_fair_import_schedule'),
+        ('amazon_channel', '0009_fair_import_schedule'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('amazon_channel', '0012_issue17_order_details'),
+        ('amazon_channel', '0013_order_details'),
         ('orders', '0008_order_buyer_data_removed'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('amazon_channel', '0009_sync_interval_bounds'),
+        ('amazon_channel', '0012_sync_interval_bounds'),
     ]
 
     operations = [
