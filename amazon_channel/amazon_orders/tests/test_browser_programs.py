@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from admin_ui.testing import login
 from amazon_channel.models import AmazonOrder
 from amazon_channel.testing.amazon_orders import amazon_order, imported
-from orders.tests.factories import staff_user
+from orders.tests.factories import grant, staff_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def test_badges_and_program_and_ship_by_filters(browser_page, live_server, amazo
     AmazonOrder.objects.filter(amazon_order_id=business.order_id).update(
         programs=["AMAZON_BUSINESS"], latest_ship_date=timezone.now() - timedelta(hours=2)
     )
-    login(page, live_server, staff_user("all", username="ops"))
+    login(page, live_server, grant(staff_user("all", username="ops"), "amazon_channel.view_amazonorder"))
     page.goto(live_server.url + reverse("amazon_channel:order_grid"))
 
     rows = page.locator("[data-testid=amazon-orders] tbody tr")
