@@ -71,7 +71,8 @@ def erase_buyer_data(*, order_ids: Iterable[int], dry_run: bool = False) -> Eras
         Order.objects.filter(pk__in=guests).update(**dict.fromkeys(GUEST_FIELDS, ""))
         # update() leaves updated_at alone: removing the buyer's data is not a change to the order.
         Order.objects.filter(pk__in=ids).update(buyer_data_removed_at=now, **dict.fromkeys(ORDER_FIELDS, ""))
-        transaction.on_commit(lambda: _remove_email_copies(copies))
+        # Matched again when removed, not by position: another removal may have rewritten a file in between.
+        transaction.on_commit(lambda: _remove_email_copies(list(copies), targets))
     return result
 
 
@@ -99,14 +100,16 @@ def _is_about(chunk: str, targets: set[tuple[str, str]]) -> bool:
     return any(address in recipients and f"#{number}" in subject for number, address in targets)
 
 
-def _remove_email_copies(copies: dict[Path, list[int]]) -> None:
-    for path, hits in copies.items():
+def _remove_email_copies(paths: list[Path], targets: set[tuple[str, str]]) -> None:
+    for path in paths:
         try:
             chunks = path.read_text(encoding="utf-8", errors="replace").split(EMAIL_SEPARATOR)
-            kept = [chunk for i, chunk in enumerate(chunks) if i not in hits]
+            kept = [chunk for chunk in chunks if not (chunk.strip() and _is_about(chunk, targets))]
             if any(chunk.strip() for chunk in kept):
                 path.write_text(EMAIL_SEPARATOR.join(kept), encoding="utf-8")
             else:
                 path.unlink()
+        except FileNotFoundError:  # another removal took the file's last message already
+            continue
         except OSError:  # the database part stands; the log says which copy is left
             logger.exception("Could not remove the sent-email copies in %s", path)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 from django.urls import reverse
 
 from orders.models import Customer, Order
@@ -51,3 +53,28 @@ def test_a_customer_accounts_email_is_the_merchants_record_and_stays():
     order.refresh_from_db()
     assert order.customer_email == "roni_cost@example.com" and order.customer_id == customer.pk
     assert not order.addresses.exclude(street="").exists()
+
+
+def test_email_copies_sharing_a_file_are_removed_message_by_message(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """Django's file backend appends every message of one connection to one file. Two removals whose copies go after
+    the same commit (retention's batches inside one transaction) each take exactly their own message out."""
+    settings.EMAIL_FILE_PATH = tmp_path
+    first, second, third = (make_order(customer_email=f"buyer{n}@example.com") for n in (1, 2, 3))
+    connection = get_connection("django.core.mail.backends.filebased.EmailBackend", file_path=str(tmp_path))
+    connection.send_messages(
+        [
+            EmailMessage(f"Your order #{o.increment_id}", "Thanks", "shop@example.com", [o.customer_email])
+            for o in (first, second, third)
+        ]
+    )
+    assert len(list(tmp_path.iterdir())) == 1
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        assert erase_buyer_data(order_ids=[first.pk]).email_copies == 1
+        assert erase_buyer_data(order_ids=[second.pk]).email_copies == 1
+
+    left = " ".join(path.read_text() for path in tmp_path.iterdir())
+    assert "buyer3@example.com" in left and f"#{third.increment_id}" in left
+    assert "buyer1@example.com" not in left and "buyer2@example.com" not in left
