@@ -18,7 +18,7 @@ from admin_ui.formatting import currency_places
 from admin_ui.mass_actions import report_mass_action, run_mass_action
 from admin_ui.permissions import permission_required
 
-from . import action_guards, documents, rules, selectors, services, ship_guards, view_blocks
+from . import action_guards, document_lines, documents, rules, selectors, services, ship_guards, view_blocks
 from .buyer_data import csv_columns_for, may_view_buyer_data
 from .forms import (
     CommentForm,
@@ -223,6 +223,7 @@ def invoice_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
             "order": invoice.order,
             "addresses": selectors.order_addresses(invoice.order),
             "status_label": selectors.status_label(invoice.order.status),
+            "order_lines": document_lines.shown_lines(invoice.order, visible=may_view_buyer_data(request.user)),
         },
     )
 
@@ -254,6 +255,7 @@ def creditmemo_view(request: HttpRequest, credit_memo_id: int) -> HttpResponse:
         "order": memo.order,
         "addresses": selectors.order_addresses(memo.order),
         "status_label": selectors.status_label(memo.order.status),
+        "order_lines": document_lines.shown_lines(memo.order, visible=may_view_buyer_data(request.user)),
         "blocks": view_blocks.render("credit_memo", request, memo),
     }
     return render(request, "orders/creditmemo_view.html", context)

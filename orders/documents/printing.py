@@ -34,11 +34,13 @@ class DocumentSelection:
 
 
 def _buyer_masked(docs: Iterable[content.Document], mask: bool) -> Iterator[content.Document]:
-    """The documents, their bill-to and ship-to addresses (buyer name, address, phone) masked when asked: printed
-    for someone without the *view buyer data* permission."""
+    """The documents, their bill-to and ship-to addresses (buyer name, address, phone) and the order lines that are
+    buyer data (a business buyer's company and VAT number) masked when asked: printed for someone without the *view
+    buyer data* permission."""
     for doc in docs:
         if mask:
             doc.bill_to, doc.ship_to = [MASK], [MASK]
+            doc.order_lines = [line.masked(visible=False) for line in doc.order_lines]
         yield doc
 
 

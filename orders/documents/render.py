@@ -93,6 +93,8 @@ class DocumentPdf(FPDF):
         self.set_font("doc", "", 9)
         for label, value in doc.facts:
             self.cell(WIDTH, LINE, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
+        for line in doc.order_lines:  # a company name may run long: wrapped, not cut
+            self.multi_cell(WIDTH, LINE, f"{line.label}: {line.value}", new_x="LMARGIN", new_y="NEXT")
         self.ln(3)
 
     def _parties(self, doc: Document) -> None:
