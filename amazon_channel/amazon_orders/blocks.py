@@ -1,5 +1,6 @@
 """What the Amazon order pages add to other pages: the menu entries, *Payment & Shipping Method* and a notice on the
-Commerce order view, and the admin-wide banner of Amazon orders that could not be imported."""
+Commerce order view, a business order's lines on its invoices and credit memos (document_lines), and the admin-wide
+banner of Amazon orders that could not be imported."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from admin_ui import menu, notices
-from orders import rules, ship_guards, view_blocks
+from orders import document_lines, rules, ship_guards, view_blocks
 from orders.models import Order, OrderState
 
 from .. import push
@@ -16,6 +17,7 @@ from ..core.channel import FROM_AMAZON, is_amazon_order
 from ..core.permissions import VIEW_ORDER, VIEW_STORE
 from ..models import AmazonOrderStatus
 from . import selectors
+from .document_lines import business_lines
 
 
 def payment_shipping_block(request: HttpRequest, order: Order) -> str | None:
@@ -101,3 +103,4 @@ def register() -> None:
     view_blocks.register("order_notices", order_notices_block)
     view_blocks.register("order_notices", buyer_cancel_request_block)
     ship_guards.register(in_store_pickup_refusal)
+    document_lines.register(business_lines)
