@@ -7,8 +7,8 @@ prepare_value/get_db_prep_save chain and then through psycopg's quoting, about 0
 COPY ... FROM STDIN sends the same rows with psycopg's C row writer; the ids are taken from the table's identity
 sequence first (one query), so the objects get their primary keys exactly as bulk_create gives them.
 
-Only plain columns go through COPY (text, numbers, booleans, dates, foreign keys, JSON); a model with any other
-field, or another database, gets bulk_create unchanged. dbtools/tests/test_bulk.py checks both paths write the same
+Only plain columns go through COPY (text, numbers, booleans, dates, foreign keys, JSON; a database default only
+if it is a plain value); a model with any other field, or another database, gets bulk_create unchanged. dbtools/tests/test_bulk.py checks both paths write the same
 rows, and that Django's query log and execute wrappers see the COPY and the pipeline like any query.
 """
 
@@ -20,6 +20,7 @@ import operator
 from collections.abc import Sequence
 
 from django.db import connection, models
+from django.db.models.expressions import DatabaseDefault
 
 from .execute import run_statement
 
@@ -44,10 +45,16 @@ _PLAIN = {
 }
 
 
+def _constant_db_default(field: models.Field) -> bool:
+    """A database default that is a plain value (the `db_default=""` given to columns added to full tables): COPY
+    writes that value where the object holds DatabaseDefault(), which is what the database itself would store."""
+    return field.db_default is models.NOT_PROVIDED or not hasattr(field.db_default, "resolve_expression")
+
+
 @functools.cache
 def _copyable(model: type[models.Model]) -> bool:
     for field in model._meta.concrete_fields:
-        if field.db_default is not models.NOT_PROVIDED:
+        if not _constant_db_default(field):
             return False
         if field.primary_key:
             plain = type(field) in {models.AutoField, models.BigAutoField}
@@ -92,6 +99,7 @@ class _RowPlan:
         self.relations = [(i, f) for i, f in enumerate(self.fields) if f.is_relation]
         self.json = [(i, f) for i, f in enumerate(self.fields) if isinstance(f, models.JSONField)]
         self.datetimes = [(i, f) for i, f in enumerate(self.fields) if type(f) is models.DateTimeField]
+        self.db_defaults = [(i, f) for i, f in enumerate(self.fields) if f.db_default is not models.NOT_PROVIDED]
 
     def row(self, obj: models.Model) -> list:
         for _i, field in self.auto:
@@ -104,6 +112,9 @@ class _RowPlan:
                 if related is not None:
                     row[i] = related.pk
                     setattr(obj, field.attname, related.pk)
+        for i, field in self.db_defaults:
+            if isinstance(row[i], DatabaseDefault):
+                row[i] = field.db_default
         for i, field in self.json:
             if row[i] is not None:
                 row[i] = json.dumps(row[i], cls=field.encoder)

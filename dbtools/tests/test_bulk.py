@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import Value
+from django.db.models.expressions import DatabaseDefault
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
@@ -104,6 +106,29 @@ def test_a_duplicate_is_djangos_integrity_error_and_the_copy_is_in_the_query_log
 
     with CaptureQueriesContext(connection) as queries:
         insert_rows(Order, orders(store, "C"))
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "COPY"]
+
+
+@pytest.mark.postgres
+def test_columns_with_a_database_default_go_through_copy_too(postgres_only):
+    """Order and Amazon items carry `db_default=""` columns (added to full tables): still COPY, the same rows, and
+    an explicit DatabaseDefault() is the database's default, as bulk_create would leave it to the database."""
+    store = StoreFactory()
+    (order,) = orders(store, "G")[:1]
+    order.save()
+
+    def items(prefix):
+        plain = OrderItem(order=order, sku=f"{prefix}-1", name="Thing", qty_ordered=1, gift_message="For you")
+        defaulted = OrderItem(order=order, sku=f"{prefix}-2", name="Thing", qty_ordered=1)
+        field = OrderItem._meta.get_field("gift_message")
+        defaulted.gift_message = DatabaseDefault(Value(field.db_default), output_field=field)
+        return [plain, defaulted]
+
+    django_rows, copy_rows = both_ways(OrderItem, items)
+    assert without(django_rows, "sku") == without(copy_rows, "sku")
+    assert [r["gift_message"] for r in copy_rows] == ["For you", ""]
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(OrderItem, items("H"))
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "COPY"]
 
 
