@@ -13,7 +13,7 @@ from django.db.models.expressions import DatabaseDefault
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from dbtools import build_row, insert_rows, upsert_rows
+from dbtools import build_row, insert_rows, insert_values, upsert_rows
 from orders.models import CreditMemo, Order, OrderComment, OrderItem, OrderState
 from orders.tests.factories import StoreFactory
 
@@ -130,6 +130,41 @@ def test_columns_with_a_database_default_go_through_copy_too(postgres_only):
     with CaptureQueriesContext(connection) as queries:
         insert_rows(OrderItem, items("H"))
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "COPY"]
+
+
+def test_insert_values_writes_the_rows_bulk_create_writes():
+    """Rows given as build_row keywords (no objects, no ids back) are the rows bulk_create writes for the objects:
+    defaults, a foreign key given as an object, auto_now_add, a database default."""
+    store = StoreFactory()
+    (order,) = orders(store, "V")[:1]
+    order.save()
+
+    def comments(prefix):
+        return [{"order": order, "comment": f"{prefix} note {n}", "status": "processing"} for n in range(3)]
+
+    OrderComment.objects.bulk_create([build_row(OrderComment, **values) for values in comments("D")])
+    with CaptureQueriesContext(connection) as queries:
+        insert_values(OrderComment, comments("C"))
+    if connection.vendor == "postgresql":
+        assert [q["sql"].split()[0] for q in queries.captured_queries] == ["COPY"]  # no query for ids
+    written = {
+        prefix: [columns(c) for c in OrderComment.objects.filter(comment__startswith=prefix).order_by("pk")]
+        for prefix in "DC"
+    }
+    assert without(written["D"], "comment", "created_at") == without(written["C"], "comment", "created_at")
+    assert all(OrderComment.objects.filter(comment__startswith="C").values_list("created_at", flat=True))
+
+    def items(prefix):
+        return [{"order": order, "sku": f"{prefix}-{n}", "name": "Thing", "qty_ordered": 1} for n in range(2)]
+
+    OrderItem.objects.bulk_create([build_row(OrderItem, **values) for values in items("D")])
+    insert_values(OrderItem, items("C"))
+    by_prefix = {
+        prefix: [columns(i) for i in OrderItem.objects.filter(sku__startswith=prefix).order_by("pk")] for prefix in "DC"
+    }
+    assert without(by_prefix["D"], "sku") == without(by_prefix["C"], "sku")
+    with pytest.raises(KeyError):
+        insert_values(OrderComment, [{"order": order, "not_a_field": 1}, {"order": order}])
 
 
 def test_build_row_gives_the_object_model_kwargs_gives():
