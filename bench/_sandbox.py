@@ -49,6 +49,7 @@ def sandbox_process(*, rate_limits: bool = False, time_scale: float = 1.0) -> It
             except Exception:
                 time.sleep(0.05)
         control.reset(orders=0, rate_limits=rate_limits, time_scale=time_scale, strict=False)
+        control.pid = proc.pid  # for process_cpu_seconds: how much of the 2 cores the sandbox itself takes
         yield control
     finally:
         proc.terminate()
@@ -85,6 +86,16 @@ def make_amazon_store(*, marketplace_id: str = US, name: str = "Bench US"):
     return AmazonStore.objects.create(
         name=name, region=region, marketplace_id=marketplace_id, commerce_store=commerce, **CREDENTIALS
     )
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process on this host (Linux /proc), None where it can't be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class QueryCounter:

@@ -3,14 +3,24 @@ semantics, through Django's connection, execute wrappers and query log.
 
 - `insert_rows(model, objs)`, `upsert_rows(model, objs, unique_fields=..., update_fields=...)`: bulk_create,
   through PostgreSQL's COPY and a psycopg pipeline where it can (`bulk.py`).
+- `insert_values(model, rows)`: insert_rows for rows nobody reads back, given as dicts: no objects, no ids.
+- `EncodedJson(value)`: a dict carrying its JSON text, written as is by the two above (`bulk.py`).
 - `build_row(model, **values)`: `model(**values)` through Django's positional constructor (`bulk.py`).
 - `update_from_values(model, key=..., columns=..., rows=..., increment=...)`: one UPDATE ... FROM (VALUES ...) per
   batch instead of bulk_update's CASE WHEN (`update.py`).
 - `run_statement(sql, work)`: run psycopg work as a statement Django's instrumentation sees (`execute.py`).
 """
 
-from .bulk import build_row, insert_rows, upsert_rows
+from .bulk import EncodedJson, build_row, insert_rows, insert_values, upsert_rows
 from .execute import run_statement
 from .update import update_from_values
 
-__all__ = ["build_row", "insert_rows", "run_statement", "update_from_values", "upsert_rows"]
+__all__ = [
+    "EncodedJson",
+    "build_row",
+    "insert_rows",
+    "insert_values",
+    "run_statement",
+    "update_from_values",
+    "upsert_rows",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from dbtools import build_row
+from dbtools import EncodedJson, build_row
 
 from ..core.address import AmazonAddress
 from ..models import ZERO, AmazonOrder, AmazonOrderItem, AmazonStore
@@ -65,7 +65,8 @@ def order_row(store: AmazonStore, order: types.Order, now: datetime) -> AmazonOr
         cancellation_reason=(order.cancellation.reason or "") if order.cancellation else "",
         buyer_cancel_requested=_buyer_asked_to_cancel(order),
         buyer_cancel_reason=(order.cancellation.reason or "")[:255] if _buyer_asked_to_cancel(order) else "",
-        raw=order.raw or {},
+        # Encoded once here: the storability check reads that text and the insert writes it.
+        raw=EncodedJson(order.raw or {}),
         needs_refetch=False,
         updated_at=now,
     )

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dbtools import build_row, insert_rows, update_from_values, upsert_rows
+from dbtools import insert_rows, insert_values, update_from_values, upsert_rows
 
 from ..models import AmazonOrder, AmazonOrderItem, AmazonOrderStatusChange, AmazonStore
 from ..spapi import types
@@ -154,17 +154,16 @@ def process_orders(
     outcome = apply_to_commerce(store=store, rows=new, items_of=items_of, actor=actor, result=result, save=False)
     upserted = _save_amazon_orders(store, changes, items_of)
     status_changes = [
-        build_row(
-            AmazonOrderStatusChange,
-            amazon_order_id=row.pk,
-            from_status=before.status if before is not None else "",
-            to_status=row.status,
-            amazon_updated_at=row.amazon_updated_at,
-        )
+        {
+            "amazon_order_id": row.pk,
+            "from_status": before.status if before is not None else "",
+            "to_status": row.status,
+            "amazon_updated_at": row.amazon_updated_at,
+        }
         for before, row in changes
         if before is None or before.status != row.status
     ]
-    insert_rows(AmazonOrderStatusChange, status_changes)
+    insert_values(AmazonOrderStatusChange, status_changes)
     known = [row for before, row in changes if before is not None]
     touched = apply_to_commerce(store=store, rows=known, items_of=items_of, actor=actor, result=result, save=False)
     # New rows that went through the upsert (stored meanwhile by someone else) did not get their link written.

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from dbtools import EncodedJson
+
 from ..core.communication import record_communication
 from ..models import AmazonOrder, AmazonOrderStatus, AmazonStore
 from ..spapi.types import BadOrder
@@ -84,6 +86,10 @@ def _storable_text(text: str) -> bool:
 
 
 def _storable_json(value: object) -> bool:
+    # Already encoded, ASCII-escaped: NUL is "\\u0000" and any surrogate "\\udXXX" (a pair for an emoji too: then
+    # the full check below); neither there at all, and nothing in it can be refused.
+    if isinstance(value, EncodedJson) and "\\u0000" not in value.text and "\\ud" not in value.text:
+        return True
     dumped = json.dumps(value, ensure_ascii=False, default=str)
     if "\\u0000" in dumped and _JSON_NUL.search(dumped):  # the regex only when the text is there at all
         return False

@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import Value
+from django.db.models.expressions import DatabaseDefault
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from dbtools import build_row, insert_rows, upsert_rows
+from dbtools import build_row, insert_rows, insert_values, upsert_rows
 from orders.models import CreditMemo, Order, OrderComment, OrderItem, OrderState
 from orders.tests.factories import StoreFactory
 
@@ -105,6 +107,64 @@ def test_a_duplicate_is_djangos_integrity_error_and_the_copy_is_in_the_query_log
     with CaptureQueriesContext(connection) as queries:
         insert_rows(Order, orders(store, "C"))
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "COPY"]
+
+
+@pytest.mark.postgres
+def test_columns_with_a_database_default_go_through_copy_too(postgres_only):
+    """Order and Amazon items carry `db_default=""` columns (added to full tables): still COPY, the same rows, and
+    an explicit DatabaseDefault() is the database's default, as bulk_create would leave it to the database."""
+    store = StoreFactory()
+    (order,) = orders(store, "G")[:1]
+    order.save()
+
+    def items(prefix):
+        plain = OrderItem(order=order, sku=f"{prefix}-1", name="Thing", qty_ordered=1, gift_message="For you")
+        defaulted = OrderItem(order=order, sku=f"{prefix}-2", name="Thing", qty_ordered=1)
+        field = OrderItem._meta.get_field("gift_message")
+        defaulted.gift_message = DatabaseDefault(Value(field.db_default), output_field=field)
+        return [plain, defaulted]
+
+    django_rows, copy_rows = both_ways(OrderItem, items)
+    assert without(django_rows, "sku") == without(copy_rows, "sku")
+    assert [r["gift_message"] for r in copy_rows] == ["For you", ""]
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(OrderItem, items("H"))
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "COPY"]
+
+
+def test_insert_values_writes_the_rows_bulk_create_writes():
+    """Rows given as build_row keywords (no objects, no ids back) are the rows bulk_create writes for the objects:
+    defaults, a foreign key given as an object, auto_now_add, a database default."""
+    store = StoreFactory()
+    (order,) = orders(store, "V")[:1]
+    order.save()
+
+    def comments(prefix):
+        return [{"order": order, "comment": f"{prefix} note {n}", "status": "processing"} for n in range(3)]
+
+    OrderComment.objects.bulk_create([build_row(OrderComment, **values) for values in comments("D")])
+    with CaptureQueriesContext(connection) as queries:
+        insert_values(OrderComment, comments("C"))
+    if connection.vendor == "postgresql":
+        assert [q["sql"].split()[0] for q in queries.captured_queries] == ["COPY"]  # no query for ids
+    written = {
+        prefix: [columns(c) for c in OrderComment.objects.filter(comment__startswith=prefix).order_by("pk")]
+        for prefix in "DC"
+    }
+    assert without(written["D"], "comment", "created_at") == without(written["C"], "comment", "created_at")
+    assert all(OrderComment.objects.filter(comment__startswith="C").values_list("created_at", flat=True))
+
+    def items(prefix):
+        return [{"order": order, "sku": f"{prefix}-{n}", "name": "Thing", "qty_ordered": 1} for n in range(2)]
+
+    OrderItem.objects.bulk_create([build_row(OrderItem, **values) for values in items("D")])
+    insert_values(OrderItem, items("C"))
+    by_prefix = {
+        prefix: [columns(i) for i in OrderItem.objects.filter(sku__startswith=prefix).order_by("pk")] for prefix in "DC"
+    }
+    assert without(by_prefix["D"], "sku") == without(by_prefix["C"], "sku")
+    with pytest.raises(KeyError):
+        insert_values(OrderComment, [{"order": order, "not_a_field": 1}, {"order": order}])
 
 
 def test_build_row_gives_the_object_model_kwargs_gives():

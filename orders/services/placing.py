@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dbtools import build_row, insert_rows
+from dbtools import build_row, insert_rows, insert_values
 
 from .. import events, rules
 from ..models import (
@@ -209,7 +209,7 @@ def create_orders(
                 (OrderAddress.Type.BILLING, new.billing_address),
                 (OrderAddress.Type.SHIPPING, new.shipping_address or new.billing_address),
             ):
-                addresses.append(build_row(OrderAddress, order=order, address_type=kind, **vars(address)))
+                addresses.append({"order": order, "address_type": kind, **vars(address)})
             for line in items_of[id(order)]:
                 line.order = order
                 items.append(line)
@@ -217,10 +217,9 @@ def create_orders(
                 stock[i.sku] -= i.qty
             for text in [new.comment, *new.extra_comments]:
                 if text:
-                    comments.append(
-                        build_row(OrderComment, order=order, comment=text, status=order.status, created_by=user)
-                    )
-        insert_rows(OrderAddress, addresses)
+                    comments.append({"order": order, "comment": text, "status": order.status, "created_by": user})
+        # Addresses, comments and invoice items are never read back here: rows without model objects.
+        insert_values(OrderAddress, addresses)
         insert_rows(OrderItem, items)
         move_stock(dict(stock))
         statistics.record_placed([(order, items_of[id(order)]) for order in placed])
@@ -228,21 +227,20 @@ def create_orders(
         if invoice_offline:
             for invoice in _invoice_in_full(placed, items_of, user):
                 comments.append(
-                    build_row(
-                        OrderComment,
-                        order=invoice.order,
-                        kind=OrderComment.Kind.INVOICE,
-                        comment=_("Invoiced %(amount)s %(currency)s offline (invoice #%(number)s).")
+                    {
+                        "order": invoice.order,
+                        "kind": OrderComment.Kind.INVOICE,
+                        "comment": _("Invoiced %(amount)s %(currency)s offline (invoice #%(number)s).")
                         % {
                             "amount": invoice.grand_total,
                             "currency": invoice.order.order_currency,
                             "number": invoice.increment_id,
                         },
-                        status=invoice.order.status,
-                        created_by=user,
-                    )
+                        "status": invoice.order.status,
+                        "created_by": user,
+                    }
                 )
-        insert_rows(OrderComment, comments)
+        insert_values(OrderComment, comments)
         for order in placed:
             events.announce(events.OrderPlaced(order_id=order.pk, actor_id=actor_id(actor), origin=origin))
         return placed
@@ -273,17 +271,16 @@ def _invoice_in_full(placed: list[Order], items_of: dict[int, list[OrderItem]], 
             invoices.append(invoice)
             for item in lines:
                 invoice_items.append(
-                    build_row(
-                        InvoiceItem,
-                        invoice=invoice,
-                        order_item=item,
-                        qty=item.qty_ordered,
-                        price=item.price,
-                        row_total=item.row_total,
-                        tax_amount=share(item.tax_amount, 0, item.qty_ordered, item.qty_ordered),
-                        discount_amount=item.discount_amount,
-                    )
+                    {
+                        "invoice": invoice,
+                        "order_item": item,
+                        "qty": item.qty_ordered,
+                        "price": item.price,
+                        "row_total": item.row_total,
+                        "tax_amount": share(item.tax_amount, 0, item.qty_ordered, item.qty_ordered),
+                        "discount_amount": item.discount_amount,
+                    }
                 )
     insert_rows(Invoice, invoices)
-    insert_rows(InvoiceItem, invoice_items)
+    insert_values(InvoiceItem, invoice_items)
     return invoices

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from amazon_channel.core.address import AmazonAddress, split_name
 from amazon_channel.spapi import types
 
@@ -31,6 +33,11 @@ def test_amazons_recipient_becomes_an_address_without_empty_parts():
 def test_it_is_stored_and_read_back_unchanged():
     address = AmazonAddress.from_recipient(recipient())
     assert AmazonAddress.from_json(address.as_json()) == address
+    # Every part, stored as a copy (changing the stored JSON never changes the address).
+    stored = address.as_json()
+    assert stored == dataclasses.asdict(address) and list(stored) == [f.name for f in dataclasses.fields(address)]
+    stored["address_lines"].append("x")
+    assert address.address_lines == ["1 Main Street", "Apt 2"]
     assert AmazonAddress.from_json({}) is None and AmazonAddress.from_json(None) is None
 
 

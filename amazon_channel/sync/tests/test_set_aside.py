@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from amazon_channel.models import AmazonOrder, CommunicationLog
@@ -68,3 +70,27 @@ def test_an_order_the_database_cant_hold_is_set_aside_and_the_page_imports(amazo
     assert row.needs_refetch and "can't be stored" in row.import_error and why in row.import_error
     assert not row.items.exists()
     assert CommunicationLog.objects.filter(amazon_order_id=odd.order_id, code="UnreadableOrder").exists()
+
+
+@pytest.mark.parametrize(
+    "payload,stored",
+    [
+        ({"note": "Mug\x00"}, False),  # NUL: no column holds it
+        ({"note": "half \ud800 a pair"}, False),  # a lone surrogate (a \ud800 escape Amazon sent)
+        ({"note": "emoji 😀 and é"}, True),  # a surrogate pair once escaped: fine
+        ({"note": "the text \\u0000, not a NUL"}, True),
+    ],
+)
+def test_amazons_payload_is_checked_for_what_no_column_can_hold(amazon_store, fake, payload, stored):
+    odd = dataclasses.replace(amazon_order(), raw={"orderId": "x", **payload})
+    fake.orders = [amazon_order(), odd]
+
+    result = import_orders(store=amazon_store)
+
+    assert result.ok, result.error
+    row = AmazonOrder.objects.get(amazon_order_id=odd.order_id)
+    assert Order.objects.filter(external_order_number=odd.order_id).exists() is stored
+    if stored:
+        assert row.raw["note"] == payload["note"] and not row.needs_refetch
+    else:
+        assert row.needs_refetch and "raw holds a character" in row.import_error
