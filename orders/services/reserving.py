@@ -64,7 +64,7 @@ def reserve_stock(
         if sku in known and number not in placed
     ]
     if rows:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):  # one statement: the caller's transaction needs no savepoint
             StockReservation.objects.bulk_create(rows, ignore_conflicts=True)
 
 
@@ -81,7 +81,7 @@ def release_stock_reservations(
         raise OrderActionRefused(_("Unknown reason for releasing a stock reservation."))
     if not external_order_numbers:
         return 0
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # one statement: the caller's transaction needs no savepoint
         return StockReservation.objects.filter(
             OPEN, channel=channel, external_order_number__in=list(external_order_numbers)
         ).update(released_at=now or timezone.now(), release_reason=reason)
@@ -91,7 +91,7 @@ def release_expired_stock_reservations(*, now: datetime | None = None) -> int:
     """Release every reservation past its end (the hourly beat job, and each channel import). Salable quantity
     already left them out once expired; this records that they ended. One UPDATE."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # one statement: the caller's transaction needs no savepoint
         return StockReservation.objects.filter(OPEN, expires_at__lte=now).update(
             released_at=now, release_reason=StockReservation.ReleaseReason.EXPIRED
         )
