@@ -18,6 +18,8 @@ from .crypto import EncryptedTextField
 ZERO = Decimal("0.00")
 # A store syncs at most once a minute and at least once a day (beat can't hold a longer interval than it can count).
 SYNC_INTERVAL_MIN, SYNC_INTERVAL_MAX = 1, 1440
+# A Pending order's stock reservation lasts 1 to 30 days (Amazon cancels an order left unpaid that long).
+STOCK_RESERVATION_DAYS_MIN, STOCK_RESERVATION_DAYS_MAX, STOCK_RESERVATION_DAYS_DEFAULT = 1, 30, 3
 # Longer than any LWA client secret or refresh token Amazon issues (about 64 and 400-900 characters).
 CLIENT_SECRET_MAX_LENGTH, REFRESH_TOKEN_MAX_LENGTH = 256, 2048
 
@@ -92,6 +94,24 @@ class AmazonStore(models.Model):
         default=False,
         help_text=_("After import, tell Amazon the Commerce order number as the seller order id."),
     )
+    # A Pending order (no payment yet) holds its SKUs' stock from when the import first sees it (orders'
+    # StockReservation): converted when the order is imported, released when Amazon cancels it or the days run out.
+    reserve_pending_stock = models.BooleanField(
+        _("Reserve Stock for Pending Orders"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Hold the stock of an Amazon order from when it is Pending until it is imported, canceled, "
+            "or the reservation days run out."
+        ),
+    )
+    stock_reservation_days = models.PositiveSmallIntegerField(
+        _("Reservation Days"),
+        default=STOCK_RESERVATION_DAYS_DEFAULT,
+        db_default=STOCK_RESERVATION_DAYS_DEFAULT,
+        validators=[MinValueValidator(STOCK_RESERVATION_DAYS_MIN), MaxValueValidator(STOCK_RESERVATION_DAYS_MAX)],
+        help_text=_("How long a Pending order's stock stays reserved: 1 to 30 days."),
+    )
     sync_interval_minutes = models.PositiveIntegerField(
         _("sync every (minutes)"),
         default=5,
@@ -132,6 +152,13 @@ class AmazonStore(models.Model):
             models.CheckConstraint(
                 condition=Q(sync_interval_minutes__gte=SYNC_INTERVAL_MIN, sync_interval_minutes__lte=SYNC_INTERVAL_MAX),
                 name="amazonstore_sync_interval_1_to_1440",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    stock_reservation_days__gte=STOCK_RESERVATION_DAYS_MIN,
+                    stock_reservation_days__lte=STOCK_RESERVATION_DAYS_MAX,
+                ),
+                name="amazonstore_reservation_days_1_to_30",
             ),
         ]
         permissions = [

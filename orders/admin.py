@@ -55,3 +55,18 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 admin.site.register([models.Store, models.Product, models.Customer, models.OrderStatus])
+
+
+@admin.register(models.StockReservation)
+class StockReservationAdmin(admin.ModelAdmin):
+    """Read-only: reservations change only through orders.services (reserve, convert on placing, release)."""
+
+    list_display = ["sku", "qty", "channel", "external_order_number", "expires_at", "converted_at", "released_at"]
+    list_filter = ["channel", "release_reason"]
+    search_fields = ["sku", "external_order_number"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -7,7 +7,13 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from admin_ui import menu
+
+        from .schedule import ensure_stock_reservation_schedule
+
+        post_migrate.connect(ensure_stock_reservation_schedule, dispatch_uid="orders.stock_reservation_schedule")
 
         menu.register("sales", _("Orders"), "orders:order_grid", permission="orders.view_order", order=10)
         menu.register("sales", _("Invoices"), "orders:invoice_grid", permission="orders.view_invoice", order=20)

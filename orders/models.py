@@ -62,6 +62,73 @@ class Product(models.Model):
         return f"{self.sku} {self.name}"
 
 
+class StockReservation(models.Model):
+    """Stock held for a channel's order that isn't placed yet (e.g. an Amazon order still Pending): it lowers the
+    SKU's salable quantity (qty_in_stock less open reservations) but never qty_in_stock itself, so the stock moves
+    exactly once, when the order is placed (the reservation is then converted), and a release moves nothing.
+
+    Keyed by channel + the channel's order number + SKU, unique: an order seen twice reserves once. Open while
+    neither converted nor released and not yet expired."""
+
+    class ReleaseReason(models.TextChoices):
+        CANCELED = "canceled", _("canceled by the channel")
+        EXPIRED = "expired", _("expired")
+
+    channel = models.CharField(_("channel"), max_length=32)
+    external_order_number = models.CharField(_("channel order #"), max_length=64)
+    sku = models.CharField(_("SKU"), max_length=128)
+    qty = models.PositiveIntegerField(_("quantity"))
+    reserved_at = models.DateTimeField(_("reserved at"))
+    expires_at = models.DateTimeField(_("reserved until"))
+    converted_at = models.DateTimeField(_("became the order's stock move at"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    release_reason = models.CharField(_("released because"), max_length=16, choices=ReleaseReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("stock reservation")
+        verbose_name_plural = _("stock reservations")
+        ordering = ["reserved_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_order_number", "sku"], name="uniq_stock_reservation_order_sku"
+            ),
+            models.CheckConstraint(condition=Q(qty__gt=0), name="stock_reservation_qty_positive"),
+            models.CheckConstraint(
+                condition=Q(converted_at__isnull=True) | Q(released_at__isnull=True),
+                name="stock_reservation_converted_or_released",
+            ),
+        ]
+        indexes = [
+            # Salable quantity and the expiry sweep read only the open ones.
+            models.Index(
+                fields=["sku", "expires_at"],
+                name="stock_reservation_open_sku",
+                condition=Q(converted_at__isnull=True, released_at__isnull=True),
+            ),
+            models.Index(
+                fields=["expires_at"],
+                name="stock_reservation_open_expiry",
+                condition=Q(converted_at__isnull=True, released_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.external_order_number} {self.sku} x{self.qty}"
+
+    @staticmethod
+    def held_at(now) -> Q:
+        """The reservations that hold stock at `now`: neither converted nor released, and not yet past their end."""
+        return Q(converted_at__isnull=True, released_at__isnull=True, expires_at__gt=now)
+
+    def state_at(self, now) -> str:
+        """reserved, converted, released (canceled or expired) or expired (past its end, not yet released)."""
+        if self.converted_at is not None:
+            return "converted"
+        if self.released_at is not None:
+            return "released"
+        return "reserved" if self.expires_at > now else "expired"
+
+
 class Customer(models.Model):
     class Group(models.TextChoices):
         GENERAL = "general", _("General")

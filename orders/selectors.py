@@ -3,12 +3,15 @@ page's query count does not grow with its rows."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from operator import attrgetter
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Greatest
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import rules
@@ -22,8 +25,10 @@ from .models import (
     OrderComment,
     OrderItem,
     OrderStatus,
+    Product,
     Shipment,
     ShipmentItem,
+    StockReservation,
 )
 
 
@@ -239,3 +244,60 @@ def order_history(order: Order) -> list[HistoryEntry]:
 def order_addresses(order: Order) -> dict[str, OrderAddress | None]:
     by_type = {a.address_type: a for a in order.addresses.all()}
     return {"billing": by_type.get(OrderAddress.Type.BILLING), "shipping": by_type.get(OrderAddress.Type.SHIPPING)}
+
+
+# --- Stock: in stock, reserved, salable ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """A catalogue SKU's stock: `in_stock` is qty_in_stock (moved by placed orders, credit memos, cancels),
+    `reserved` what open reservations hold, `salable` what is left to sell."""
+
+    sku: str
+    in_stock: int
+    reserved: int
+
+    @property
+    def salable(self) -> int:
+        return self.in_stock - self.reserved
+
+
+def stock_levels(
+    *,
+    skus: Collection[str],
+    excluding_orders: tuple[str, Collection[str]] | None = None,
+    now: datetime | None = None,
+) -> dict[str, StockLevel]:
+    """The stock of each catalogue SKU among `skus` (unknown SKUs are left out), in one query. `excluding_orders`
+    (channel, order numbers) leaves those orders' own reservations out: what is left for them to take."""
+    if not skus:
+        return {}
+    held = StockReservation.objects.filter(StockReservation.held_at(now or timezone.now()), sku=OuterRef("sku"))
+    if excluding_orders is not None:
+        channel, numbers = excluding_orders
+        held = held.exclude(channel=channel, external_order_number__in=list(numbers))
+    held_qty = held.order_by().values("sku").annotate(total=Sum("qty")).values("total")
+    rows = (
+        Product.objects.filter(sku__in=list(skus))
+        .annotate(reserved=Coalesce(Subquery(held_qty), 0))
+        .values_list("sku", "qty_in_stock", "reserved")
+    )
+    return {sku: StockLevel(sku=sku, in_stock=in_stock, reserved=reserved) for sku, in_stock, reserved in rows}
+
+
+@dataclass(frozen=True)
+class ReservationLine:
+    reservation: StockReservation
+    state: str  # StockReservation.state_at: reserved, converted, released, expired
+    stock: StockLevel | None  # None: the SKU has left the catalogue since
+
+
+def order_stock_reservations(
+    *, channel: str, external_order_number: str, now: datetime | None = None
+) -> list[ReservationLine]:
+    """A channel order's stock reservations, whatever became of them, each with its SKU's stock now. Two queries."""
+    now = now or timezone.now()
+    reservations = list(StockReservation.objects.filter(channel=channel, external_order_number=external_order_number))
+    levels = stock_levels(skus={r.sku for r in reservations}, now=now)
+    return [ReservationLine(r, r.state_at(now), levels.get(r.sku)) for r in reservations]

@@ -396,6 +396,7 @@ class Kind:
     buyer_requests_cancel: bool = False  # the buyer asks to cancel; the seller decides (cancellationRequest)
     features: tuple[str, ...] | list[str] = ()  # order_kinds.FEATURES: premium, gift, customization, br_address, tax...
     programs: tuple[str, ...] | list[str] = ()  # further Order.programs values (order_kinds.PROGRAMS)
+    skus: tuple[str, ...] | list[str] = ()  # one item per seller SKU given, instead of the catalogue's own SKUs
 
 
 class OrderFactory:
@@ -431,10 +432,12 @@ class OrderFactory:
         fulfilled_by = kind.fulfilled_by or (AMAZON if rng.random() < 0.3 else MERCHANT)
         business = kind.business if kind.business is not None else rng.random() < 0.1
         prime = kind.prime if kind.prime is not None else rng.random() < 0.4
-        n_items = kind.items or rng.choice((1, 1, 1, 2, 2, 3, 4, 5))
+        n_items = kind.items or len(kind.skus) or rng.choice((1, 1, 1, 2, 2, 3, 4, 5))
         items = []
-        for product in rng.sample(self.catalog, n_items):
+        for n, product in enumerate(rng.sample(self.catalog, n_items)):
             sku, asin, title, base = product
+            if kind.skus:
+                sku = kind.skus[n % len(kind.skus)]  # a test's own catalogue SKUs; the rest is drawn as usual
             qty = kind.quantity or rng.choice((1, 1, 1, 2, 3))
             unit = quantize(base * mp.price_factor, mp.places)
             shipping = Decimal(0) if prime else quantize(Decimal("3.99") * mp.price_factor * qty, mp.places)

@@ -66,7 +66,8 @@ class SandboxControl:
     def add_orders(self, n: int = 1, **kind: Any) -> list[str]:
         """Kinds: status, fulfilled_by (MERCHANT/AMAZON), marketplace_id, items, quantity, buyer_withheld, business,
         prime, in_store_pickup, buyer_requests_cancel, late_indexed, lifecycle, buyer_cancels_after (seconds),
-        created_seconds_ago, features (order_kinds.FEATURES), programs (order_kinds.PROGRAMS)."""
+        created_seconds_ago, features (order_kinds.FEATURES), programs (order_kinds.PROGRAMS), skus (the items'
+        seller SKUs, one item each)."""
         return self._call("POST", "orders", {"n": n, **kind})
 
     def set_status(self, order_id: str, status: str) -> dict:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, QuerySet
 
 from orders import rules
+from orders.selectors import ReservationLine, order_stock_reservations
 
+from ..core.channel import CHANNEL
 from ..models import AmazonOrder, AmazonOrderStatus, OutboundUpdate
 
 # What the All Orders grid shows of each row (and of its store and Commerce order): loading only these keeps the raw
@@ -120,3 +122,8 @@ def stores_with_failed_imports() -> list[FailedImports]:
 
 def status_choices() -> list[tuple[str, str]]:
     return list(AmazonOrderStatus.choices)
+
+
+def stock_reservations(amazon_order: AmazonOrder) -> list[ReservationLine]:
+    """What the order reserved while Pending, and what became of it, with each SKU's stock now (two queries)."""
+    return order_stock_reservations(channel=CHANNEL, external_order_number=amazon_order.amazon_order_id)

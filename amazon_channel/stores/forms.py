@@ -13,6 +13,8 @@ from orders.models import OrderState, OrderStatus
 from ..models import (
     CLIENT_SECRET_MAX_LENGTH,
     REFRESH_TOKEN_MAX_LENGTH,
+    STOCK_RESERVATION_DAYS_MAX,
+    STOCK_RESERVATION_DAYS_MIN,
     SYNC_INTERVAL_MAX,
     SYNC_INTERVAL_MIN,
     AmazonStore,
@@ -66,6 +68,8 @@ class AmazonStoreForm(forms.ModelForm):
             "amazon_order_prefix",
             "order_status_mode",
             "processing_order_status",
+            "reserve_pending_stock",
+            "stock_reservation_days",
             "read_only_mode",
             "send_merchant_order_id",
             "upload_vat_invoices",
@@ -86,6 +90,9 @@ class AmazonStoreForm(forms.ModelForm):
         interval = self.fields["sync_interval_minutes"]
         interval.min_value, interval.max_value = SYNC_INTERVAL_MIN, SYNC_INTERVAL_MAX
         interval.widget.attrs.update(min=SYNC_INTERVAL_MIN, max=SYNC_INTERVAL_MAX)
+        days = self.fields["stock_reservation_days"]
+        days.min_value, days.max_value = STOCK_RESERVATION_DAYS_MIN, STOCK_RESERVATION_DAYS_MAX
+        days.widget.attrs.update(min=STOCK_RESERVATION_DAYS_MIN, max=STOCK_RESERVATION_DAYS_MAX)
         if self.instance.pk is None:
             for name in ("client_secret", "refresh_token"):
                 self.fields[name].required = True
@@ -121,6 +128,12 @@ class AmazonStoreForm(forms.ModelForm):
             raise forms.ValidationError(_("Sync at most once a minute."))
         if value > SYNC_INTERVAL_MAX:
             raise forms.ValidationError(_("Sync at least once a day (at most 1440 minutes)."))
+        return value
+
+    def clean_stock_reservation_days(self) -> int:
+        value = self.cleaned_data["stock_reservation_days"]
+        if not STOCK_RESERVATION_DAYS_MIN <= value <= STOCK_RESERVATION_DAYS_MAX:
+            raise forms.ValidationError(_("Reserve stock for 1 to 30 days."))
         return value
 
     def clean(self) -> dict:
@@ -180,6 +193,8 @@ def store_settings_helper(*, reenabling: bool = False) -> FormHelper:
             "amazon_order_prefix",
             "order_status_mode",
             "processing_order_status",
+            "reserve_pending_stock",
+            "stock_reservation_days",
         ),
         Fieldset(_("Store Settings"), "read_only_mode", "send_merchant_order_id", "upload_vat_invoices", "is_active"),
         Fieldset(_("Order Sync"), "sync_interval_minutes", "last_order_sync"),

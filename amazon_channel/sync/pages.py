@@ -19,6 +19,7 @@ from .acknowledging import record_order_numbers
 from .mapping import item_row, order_row
 from .placing import create_commerce_orders
 from .reconciling import reconcile
+from .reserving import reserve_and_release
 from .result import ImportResult
 from .rules import is_importable
 from .set_aside import set_aside_unreadable, unstorable_reason
@@ -164,6 +165,7 @@ def process_orders(
         if before is None or before.status != row.status
     ]
     insert_values(AmazonOrderStatusChange, status_changes)
+    reserve_and_release(store=store, changes=changes, items_of=items_of, now=now)
     known = [row for before, row in changes if before is not None]
     touched = apply_to_commerce(store=store, rows=known, items_of=items_of, actor=actor, result=result, save=False)
     # New rows that went through the upsert (stored meanwhile by someone else) did not get their link written.

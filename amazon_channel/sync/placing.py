@@ -11,7 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from orders.models import Order, Product
+from orders.models import Order
+from orders.selectors import stock_levels
 from orders.services import (
     BuyerInput,
     NewAddress,
@@ -211,24 +212,38 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
 
 
 def _note_stock(prepared: list[tuple[AmazonOrder, NewOrder]]) -> None:
-    """An item whose SKU the catalogue doesn't know, or hasn't enough stock of, never blocks the import (the item is
-    placed from Amazon's data, and stock goes below zero): the order says so, so staff can act. One query a page."""
+    """An item whose SKU the catalogue doesn't know, or hasn't enough salable stock of, never blocks the import (the
+    item is placed from Amazon's data, and stock goes below zero): the order says so, so staff can act. Salable is
+    what is in stock less what other orders' reservations hold (the order's own reservation is its stock). One query
+    a page."""
     skus = {item.sku for _row, new in prepared for item in new.items}
-    stock = dict(Product.objects.filter(sku__in=skus).values_list("sku", "qty_in_stock"))
+    numbers = [new.external_order_number for _row, new in prepared if new.external_order_number]
+    levels = stock_levels(skus=skus, excluding_orders=(CHANNEL, numbers))
     wanted: dict[str, int] = {}
     for _row, new in prepared:
         for item in new.items:
             wanted[item.sku] = wanted.get(item.sku, 0) + item.qty
-            if item.sku not in stock:
+            level = levels.get(item.sku)
+            if level is None:
                 new.extra_comments.append(
                     _("SKU %(sku)s is not in the catalogue; the item was created from Amazon's data.")
                     % {"sku": item.sku}
                 )
-            elif stock[item.sku] < wanted[item.sku]:
-                new.extra_comments.append(
-                    _("SKU %(sku)s is out of stock (%(left)s in stock); the order was imported anyway.")
-                    % {"sku": item.sku, "left": max(stock[item.sku] - wanted[item.sku] + item.qty, 0)}
-                )
+            elif level.salable < wanted[item.sku]:
+                left = max(level.salable - wanted[item.sku] + item.qty, 0)
+                if level.reserved:
+                    new.extra_comments.append(
+                        _(
+                            "SKU %(sku)s is out of stock (%(left)s salable, %(reserved)s reserved for pending "
+                            "orders); the order was imported anyway."
+                        )
+                        % {"sku": item.sku, "left": left, "reserved": level.reserved}
+                    )
+                else:
+                    new.extra_comments.append(
+                        _("SKU %(sku)s is out of stock (%(left)s in stock); the order was imported anyway.")
+                        % {"sku": item.sku, "left": left}
+                    )
 
 
 def _attach_customers(store: AmazonStore, prepared: list[tuple[AmazonOrder, NewOrder]]) -> None:

@@ -25,6 +25,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.services import release_expired_stock_reservations
+
 from ..core import client as clients
 from ..core.credentials import pause_for_unreadable_credentials, paused_reason
 from ..core.leases import Lease
@@ -116,6 +118,7 @@ def import_orders(
         return result
     try:
         client = client or clients.client_for_store(store)
+        release_expired_stock_reservations()  # besides the hourly job: a run never leaves one past its end open
         _refetch_unreadable(store=store, client=client, actor=actor, result=result, lease=token)
         _import_window(
             store=store,

@@ -47,6 +47,7 @@ def store_form_data(commerce_store, **overrides) -> dict:
         "order_number_source": "commerce",
         "order_status_mode": "default",
         "processing_order_status": "",
+        "stock_reservation_days": "3",
         "sync_interval_minutes": "15",
         "last_order_sync": "",
         "is_active": "on",

@@ -11,6 +11,7 @@ from .erasing import ErasureResult, erase_buyer_data
 from .invoicing import invoice_order
 from .placing import NewAddress, NewItem, NewOrder, create_orders
 from .refunding import refund_order
+from .reserving import ReservedLine, release_expired_stock_reservations, release_stock_reservations, reserve_stock
 from .shipping import TrackInput, ship_order
 from .stores import update_store_information
 
@@ -21,6 +22,7 @@ __all__ = [
     "NewItem",
     "NewOrder",
     "OrderActionRefused",
+    "ReservedLine",
     "TrackInput",
     "add_comment",
     "cancel_order",
@@ -32,6 +34,9 @@ __all__ = [
     "invoice_order",
     "item_field",
     "refund_order",
+    "release_expired_stock_reservations",
+    "release_stock_reservations",
+    "reserve_stock",
     "send_order_email",
     "ship_order",
     "unhold_order",

@@ -29,6 +29,7 @@ from ..models import (
 )
 from . import statistics
 from ._common import OrderActionRefused, actor_id, actor_or_none, money, move_stock, next_increment_ids, share
+from .reserving import convert_stock_reservations
 
 
 @dataclass
@@ -222,6 +223,10 @@ def create_orders(
         insert_values(OrderAddress, addresses)
         insert_rows(OrderItem, items)
         move_stock(dict(stock))
+        # A channel order that reserved its stock while not yet placed: the move above replaces the reservation.
+        convert_stock_reservations(
+            orders=[(new.channel, new.external_order_number) for new in orders if new.external_order_number], now=now
+        )
         statistics.record_placed([(order, items_of[id(order)]) for order in placed])
 
         if invoice_offline:

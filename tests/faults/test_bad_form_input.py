@@ -238,6 +238,8 @@ def test_bad_one_click_action_says_why_on_the_order_page_and_changes_nothing(
 STORE_CASES = {
     "interval-zero": ({"sync_interval_minutes": "0"}, "sync_interval_minutes"),
     "interval-not-a-number": ({"sync_interval_minutes": "often"}, "sync_interval_minutes"),
+    "reservation-days-zero": ({"stock_reservation_days": "0"}, "stock_reservation_days"),
+    "reservation-days-past-30": ({"stock_reservation_days": "31"}, "stock_reservation_days"),
     "unknown-region": ({"region": "mars"}, "region"),
     "no-name": ({"name": "  "}, "name"),
     "custom-status-without-status": ({"order_status_mode": "custom"}, "processing_order_status"),

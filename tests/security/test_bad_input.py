@@ -70,6 +70,34 @@ def test_the_model_and_the_database_refuse_the_interval_too():
         AmazonStore.objects.filter(pk=store.pk).update(sync_interval_minutes=1441)
 
 
+# --- Reservation days: 1-30 in the form, the model and the database -------------------------------------------------
+
+
+@pytest.mark.parametrize("days", ["0", "31", "-1", str(10**15)])
+def test_reservation_days_outside_1_to_30_are_refused_at_the_field(boss, days):
+    store = AmazonStoreFactory()
+    response = boss.post(
+        reverse("amazon_channel:store_edit", args=[store.pk]),
+        store_form_data(store.commerce_store, reserve_pending_stock="on", stock_reservation_days=days),
+    )
+    assert response.status_code == 200
+    assert "stock_reservation_days" in response.context["form"].errors
+    if days != "-1":  # below zero the field's own "greater than or equal to 0" comes first
+        assert "Reserve stock for 1 to 30 days." in text(response)
+    store.refresh_from_db()
+    assert (store.reserve_pending_stock, store.stock_reservation_days) == (False, 3)
+
+
+def test_the_model_and_the_database_refuse_reservation_days_too():
+    store = AmazonStoreFactory(stock_reservation_days=30)
+    store.full_clean()
+    store.stock_reservation_days = 31
+    with pytest.raises(ValidationError, match="30"):
+        store.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AmazonStore.objects.filter(pk=store.pk).update(stock_reservation_days=0)
+
+
 def test_beat_skips_a_schedule_it_cant_read_and_keeps_the_others():
     good = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
     # Days beyond what Python's timedelta holds: django-celery-beat's own scheduler stops at start on this row.

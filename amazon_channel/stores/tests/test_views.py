@@ -85,6 +85,19 @@ def test_edit_store_blank_secret_keeps_the_stored_one_and_reschedules(admin_user
     assert PeriodicTask.objects.filter(task="amazon_channel.tasks.sync_amazon_store").count() == 1
 
 
+def test_the_stock_reservation_settings_are_saved_and_shown(admin_user_client, amazon_store):
+    url = reverse("amazon_channel:store_edit", args=[amazon_store.pk])
+    page = admin_user_client.get(url).content.decode()
+    assert "Reserve Stock for Pending Orders" in page and "Reservation Days" in page
+    data = store_form_data(amazon_store.commerce_store, reserve_pending_stock="on", stock_reservation_days="7")
+    assert admin_user_client.post(url, data).status_code == 302
+    amazon_store.refresh_from_db()
+    assert (amazon_store.reserve_pending_stock, amazon_store.stock_reservation_days) == (True, 7)
+    assert admin_user_client.post(url, store_form_data(amazon_store.commerce_store)).status_code == 302
+    amazon_store.refresh_from_db()
+    assert (amazon_store.reserve_pending_stock, amazon_store.stock_reservation_days) == (False, 3)
+
+
 def test_custom_order_status_needs_the_processing_status(admin_user_client, amazon_store):
     url = reverse("amazon_channel:store_edit", args=[amazon_store.pk])
     response = admin_user_client.post(url, store_form_data(amazon_store.commerce_store, order_status_mode="custom"))

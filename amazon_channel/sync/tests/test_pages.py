@@ -10,7 +10,9 @@ from amazon_channel.amazon_orders.services import update_shipping_address
 from amazon_channel.core.address import AmazonAddress
 from amazon_channel.models import AmazonOrder
 from amazon_channel.testing.amazon_orders import amazon_item, amazon_order, with_changes
-from orders.models import Order
+from orders.models import Order, StockReservation
+from orders.selectors import stock_levels
+from orders.tests.factories import ProductFactory
 
 from .helpers import commerce, run
 
@@ -60,3 +62,29 @@ def test_queries_per_page_do_not_grow_with_the_number_of_orders(amazon_store):
     assert count(20) == ten
     # A full page of 100: only SQLite's bound-parameter limit splits a few bulk statements into batches.
     assert count(100) <= ten + 20
+
+
+def test_queries_per_page_of_pending_orders_reserving_stock_do_not_grow(amazon_store):
+    amazon_store.reserve_pending_stock = True
+    amazon_store.save()
+    for sku in ("S0", "S1", "S2", "T"):
+        ProductFactory(sku=sku, qty_in_stock=1000)
+
+    def count(n: int) -> int:
+        orders = [
+            amazon_order(
+                status="PENDING",
+                items=[amazon_item(sku=f"S{i % 3}", unit_price=None), amazon_item(sku="T", qty=2, unit_price=None)],
+            )
+            for i in range(n)
+        ]
+        with CaptureQueriesContext(connection) as ctx:
+            run(amazon_store, *orders)
+        numbers = [o.order_id for o in orders]
+        assert StockReservation.objects.filter(external_order_number__in=numbers).count() == 2 * n
+        return len(ctx.captured_queries)
+
+    count(2)
+    ten = count(10)
+    assert count(20) == ten
+    assert stock_levels(skus=["T"])["T"].salable == 1000 - 2 * (2 + 10 + 20)
