@@ -55,6 +55,9 @@ class AmazonStore(models.Model):
     name = models.CharField(_("store name"), max_length=255)
     region = models.CharField(_("region"), max_length=2, choices=Region.choices, default=Region.NORTH_AMERICA)
     marketplace_id = models.CharField(_("marketplace"), max_length=32, default="ATVPDKIKX0DER")
+    # The store's further marketplaces of the same region (an EU seller selling in DE, FR, SE...); marketplace_id is
+    # its home one. Each Amazon order keeps its own marketplace and currency.
+    more_marketplace_ids = models.JSONField(_("more marketplaces"), default=list, blank=True)
     seller_id = models.CharField(_("seller ID"), max_length=64)
     client_id = models.CharField(_("LWA client ID"), max_length=255)
     client_secret = EncryptedTextField(_("LWA client secret"), blank=True)
@@ -169,6 +172,11 @@ class AmazonStore(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def marketplace_ids(self) -> list[str]:
+        """Every marketplace of the store, its home one first."""
+        return [self.marketplace_id, *(m for m in self.more_marketplace_ids or [] if m != self.marketplace_id)]
 
 
 class BuyerCancelDecision(models.TextChoices):
@@ -408,6 +416,8 @@ class AmazonFeed(models.Model):
 
     store = models.ForeignKey(AmazonStore, on_delete=models.CASCADE, related_name="feeds")
     feed_type = models.CharField(max_length=64)
+    # The one marketplace of the feed's orders (createFeed's marketplaceIds); blank: the store's home marketplace.
+    marketplace_id = models.CharField(max_length=32, blank=True)
     feed_document_id = models.CharField(max_length=255, blank=True)
     feed_id = models.CharField(max_length=64, blank=True, db_index=True)
     processing_status = models.CharField(max_length=32, blank=True)

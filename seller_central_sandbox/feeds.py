@@ -43,6 +43,10 @@ ADJUSTMENT_REASONS = CANCEL_REASONS | {
 FATAL_XML = ("5001", "XML Parsing Fatal Error at Line {line}, Column {column}: {message}")
 WRONG_MESSAGE_TYPE = ("5000", "The MessageType {got!r} does not match the feed type {feed_type} (expected {want!r}).")
 UNKNOWN_ORDER = ("18028", "The order id {order_id} was not found in our system.")
+OTHER_MARKETPLACE = (
+    "18028",
+    "The order id {order_id} was not found in this feed's marketplaces (it is {marketplace_id}'s).",
+)
 MISSING_FIELD = ("8001", "The message is missing the required element {element}.")
 ALREADY_SHIPPED = ("18047", "Order {order_id} cannot be cancelled: it has already shipped.")
 UNKNOWN_ITEM = ("18029", "The order item code {item_id} does not belong to order {order_id}.")
@@ -182,6 +186,7 @@ def process(sandbox: Sandbox, feed: Feed, when: float) -> None:
         processed += 1
         message_id = (message.findtext("MessageID") or "").strip()
         try:
+            _check_marketplace(sandbox, message, feed)
             if feed.feed_type == ORDER_ACKNOWLEDGEMENT:
                 _acknowledge(sandbox, message, message_id, when, feed.seller_id)
             else:
@@ -238,6 +243,15 @@ def build_report(
             ET.SubElement(info, "AmazonOrderID").text = result.order_id
     ET.indent(envelope)
     return ET.tostring(envelope, encoding="UTF-8", xml_declaration=True)
+
+
+def _check_marketplace(sandbox: Sandbox, message: ET.Element, feed: Feed) -> None:
+    """An order feed applies to the marketplaces it was created for (createFeed's marketplaceIds): an order of
+    another marketplace of the seller is not found there."""
+    order_id = (message.findtext(".//AmazonOrderID") or "").strip()
+    order = sandbox.orders.get(order_id)
+    if order is not None and order.seller_id == feed.seller_id and order.marketplace_id not in feed.marketplace_ids:
+        raise MessageError(OTHER_MARKETPLACE, order_id=order_id, marketplace_id=order.marketplace_id)
 
 
 def _order(sandbox: Sandbox, node: ET.Element, seller_id: str) -> o.Order:

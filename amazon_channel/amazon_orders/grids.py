@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from admin_ui.grid import BooleanFilter, ChoiceFilter, Column, Grid, RangeFilter, TextFilter
 
+from ..core.marketplaces import MARKETPLACES
 from ..models import AmazonOrder, AmazonOrderStatus
 from ..sync import NOT_IMPORTED, PROGRAMS, program_label, ship_by_condition
 from . import selectors
@@ -47,6 +48,7 @@ class AmazonOrderGrid(Grid):
         Column("status", _("Status"), sort="status"),
         Column("buyer_name", _("Buyer's Name"), sort="buyer_name"),
         Column("grand_total", _("Grand Total"), sort="grand_total", css="text-end"),
+        Column("marketplace", _("Marketplace"), sort="marketplace_id"),
         Column("order_notes", _("Order Notes"), sort="order_notes"),
         Column("store", _("Store"), sort="store__name"),
         Column("commerce_order", _("Commerce Order")),
@@ -57,6 +59,9 @@ class AmazonOrderGrid(Grid):
         ChoiceFilter("status", _("Status"), "status", AmazonOrderStatus.choices),
         TextFilter("buyer_name", _("Buyer's Name"), "buyer_name"),
         RangeFilter("grand_total", _("Grand Total"), "grand_total", kind="number"),
+        ChoiceFilter(
+            "marketplace", _("Marketplace"), "marketplace_id", lambda: [(m, v.label) for m, v in MARKETPLACES.items()]
+        ),
         TextFilter("order_notes", _("Order Notes"), "order_notes"),
         ProgramFilter("program", _("Program"), "programs", lambda: [(p, program_label(p)) for p in PROGRAMS]),
         ShipByFilter("ship_by", _("Ship By"), "latest_ship_date", SHIP_BY_CHOICES),

@@ -22,6 +22,7 @@ GRID_ROW_FIELDS = (
     "buyer_name",
     "grand_total",
     "currency",
+    "marketplace_id",
     "order_notes",
     "import_error",
     "import_skipped",

@@ -130,7 +130,8 @@ def _window_open(*, store: AmazonStore, feed_type: str, now: datetime) -> bool:
 
 
 def assemble_feed(*, store: AmazonStore, feed_type: str, now: datetime | None = None) -> AmazonFeed | None:
-    """Put all due updates of one store and feed type into one new feed (None when nothing is due or the
+    """Put all due updates of one store and feed type into new feeds, one per marketplace of their orders (the first
+    returned; None when nothing is due or the
     createFeed window of this store and type is still closed).
 
     Cancels of orders Amazon no longer has as Unshipped fail here with a clear message: Amazon only takes a seller's
@@ -174,19 +175,37 @@ def assemble_feed(*, store: AmazonStore, feed_type: str, now: datetime | None = 
         due = _drop_unwritable(store=store, feed_type=feed_type, updates=due)
         if not due:
             return None
-        feed = AmazonFeed.objects.create(store=store, feed_type=feed_type)
-        document = build_feed_document(store=store, feed_type=feed_type, updates=due)
-        feed.document = document.decode("utf-8")
-        feed.next_check_at = now
-        feed.save(update_fields=["document", "next_check_at"])
-        transitions.move_all(
-            OutboundUpdate.objects.filter(pk__in=[u.pk for u in due], state=State.PENDING),
-            State.SENDING,
-            feed=feed,
-            feed_message_id=F("id"),
-            next_attempt_at=None,
-            attempts=F("attempts") + 1,
-        )
+        # One feed per marketplace of the orders (createFeed's marketplaceIds names the feed's marketplace); a store
+        # holding one marketplace gets one feed, as before.
+        by_marketplace: dict[str, list[OutboundUpdate]] = {}
+        for update in due:
+            by_marketplace.setdefault(update.amazon_order.marketplace_id or store.marketplace_id, []).append(update)
+        feeds = [
+            _new_feed(store=store, feed_type=feed_type, marketplace_id=marketplace_id, updates=updates, now=now)
+            for marketplace_id, updates in by_marketplace.items()
+        ]
+    return feeds[0]
+
+
+def _new_feed(
+    *, store: AmazonStore, feed_type: str, marketplace_id: str, updates: list[OutboundUpdate], now: datetime
+) -> AmazonFeed:
+    document = build_feed_document(store=store, feed_type=feed_type, updates=updates)
+    feed = AmazonFeed.objects.create(
+        store=store,
+        feed_type=feed_type,
+        marketplace_id=marketplace_id,
+        document=document.decode("utf-8"),
+        next_check_at=now,
+    )
+    transitions.move_all(
+        OutboundUpdate.objects.filter(pk__in=[u.pk for u in updates], state=State.PENDING),
+        State.SENDING,
+        feed=feed,
+        feed_message_id=F("id"),
+        next_attempt_at=None,
+        attempts=F("attempts") + 1,
+    )
     return feed
 
 
@@ -236,7 +255,7 @@ def advance_feed(
                 feed_id = client.create_feed(
                     feed_type=feed.feed_type,
                     input_feed_document_id=feed.feed_document_id,
-                    marketplace_ids=[feed.store.marketplace_id],
+                    marketplace_ids=[feed.marketplace_id or feed.store.marketplace_id],
                     **({"feed_options": options} if options else {}),  # only UPLOAD_VAT_INVOICE has options
                 )
             except Exception as exc:

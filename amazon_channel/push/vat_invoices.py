@@ -49,8 +49,13 @@ VAT_CATCH_UP_DAYS = 7
 VAT_FEEDS_PER_RUN = 15
 
 
-def uploads_vat_invoices(store: AmazonStore) -> bool:
-    return store.upload_vat_invoices and store.marketplace_id in VAT_MARKETPLACES
+def uploads_vat_invoices(store: AmazonStore, marketplace_id: str | None = None) -> bool:
+    """Does the store upload VAT invoices: of an order of this marketplace, or (no marketplace) of any of its own."""
+    if not store.upload_vat_invoices:
+        return False
+    if marketplace_id:
+        return marketplace_id in VAT_MARKETPLACES
+    return bool(set(store.marketplace_ids) & VAT_MARKETPLACES)
 
 
 def _amount(amount: Decimal, currency: str) -> str:
@@ -60,7 +65,9 @@ def _amount(amount: Decimal, currency: str) -> str:
 
 def _record(*, document, kind: str, actor_id: int | None) -> OutboundUpdate | None:
     amazon_order = amazon_order_for(document.order)
-    if amazon_order is None or not uploads_vat_invoices(amazon_order.store):
+    if amazon_order is None or not uploads_vat_invoices(
+        amazon_order.store, amazon_order.marketplace_id or amazon_order.store.marketplace_id
+    ):
         return None
     prefix = "vatinvoice" if kind == INVOICE else "vatcreditnote"
     update, _created = OutboundUpdate.objects.get_or_create(
@@ -107,7 +114,9 @@ def vat_stores() -> list[int]:
     """The stores that upload VAT invoices (the sweep looks at these for invoices the import wrote)."""
     return list(
         AmazonStore.objects.filter(
-            upload_vat_invoices=True, marketplace_id__in=VAT_MARKETPLACES, read_only_mode=False
+            Q(marketplace_id__in=VAT_MARKETPLACES) | Q(more_marketplace_ids__has_any_keys=sorted(VAT_MARKETPLACES)),
+            upload_vat_invoices=True,
+            read_only_mode=False,
         ).values_list("pk", flat=True)
     )
 
@@ -120,6 +129,8 @@ def record_missing_vat_invoices(*, store: AmazonStore, now: datetime | None = No
     since = (now or timezone.now()) - timedelta(days=VAT_CATCH_UP_DAYS)
     missing = (
         Invoice.objects.filter(order__amazon_order__store=store, created_at__gte=since)
+        # Only orders of marketplaces that take VAT invoices (a store may hold others, e.g. Amazon.com.tr).
+        .filter(Q(order__amazon_order__marketplace_id__in=VAT_MARKETPLACES) | Q(order__amazon_order__marketplace_id=""))
         .annotate(vat_key=Concat(Value("vatinvoice:"), Cast("pk", CharField())))
         .exclude(Exists(OutboundUpdate.objects.filter(idempotency_key=OuterRef("vat_key"))))
         .select_related("order")
@@ -143,11 +154,14 @@ def assemble_vat_feeds(*, store: AmazonStore, now: datetime | None = None) -> li
         due = list(
             OutboundUpdate.objects.filter(store=store, kind=Kind.VAT_INVOICE, state=State.PENDING)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .select_related("amazon_order")
             .order_by("pk")[:VAT_FEEDS_PER_RUN]
         )
         feeds = []
         for update in due:
-            feed = AmazonFeed.objects.create(store=store, feed_type=VAT_FEED, next_check_at=now)
+            feed = AmazonFeed.objects.create(
+                store=store, feed_type=VAT_FEED, marketplace_id=update.amazon_order.marketplace_id, next_check_at=now
+            )
             transitions.move_all(
                 OutboundUpdate.objects.filter(pk=update.pk, state=State.PENDING),
                 State.SENDING,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import OrderState, OrderStatus
 
+from ..core.marketplaces import region_choices
 from ..models import (
     CLIENT_SECRET_MAX_LENGTH,
     REFRESH_TOKEN_MAX_LENGTH,
@@ -18,10 +19,11 @@ from ..models import (
     SYNC_INTERVAL_MAX,
     SYNC_INTERVAL_MIN,
     AmazonStore,
+    Region,
 )
 from ..sync import skipped_count
 from .selectors import same_account_store
-from .services import second_store_message
+from .services import region_problem, second_store_message
 
 
 class AmazonStoreForm(forms.ModelForm):
@@ -56,6 +58,7 @@ class AmazonStoreForm(forms.ModelForm):
             "name",
             "region",
             "marketplace_id",
+            "more_marketplace_ids",
             "seller_id",
             "client_id",
             "client_secret",
@@ -86,6 +89,17 @@ class AmazonStoreForm(forms.ModelForm):
             label=_("Processing Order Status"),
             required=False,
             choices=[("", "---------"), *((s.code, s.display_label) for s in statuses)],
+        )
+        # Amazon's marketplaces grouped by region: the store takes those of its own region (checked in clean).
+        self.fields["more_marketplace_ids"] = forms.MultipleChoiceField(
+            label=_("More marketplaces"),
+            required=False,
+            choices=[(region.label, region_choices(region.value)) for region in Region],
+            widget=forms.SelectMultiple(attrs={"size": 8}),
+            help_text=_(
+                "Further marketplaces of this seller in the same region (e.g. Amazon.fr and Amazon.se for a seller "
+                "in Europe). Orders of each keep their own marketplace and currency."
+            ),
         )
         interval = self.fields["sync_interval_minutes"]
         interval.min_value, interval.max_value = SYNC_INTERVAL_MIN, SYNC_INTERVAL_MAX
@@ -142,13 +156,15 @@ class AmazonStoreForm(forms.ModelForm):
             "processing_order_status"
         ):
             self.add_error("processing_order_status", _("Choose the status imported orders get."))
+        marketplace_ids = [data.get("marketplace_id") or "", *data.get("more_marketplace_ids", [])]
         other = same_account_store(
-            seller_id=data.get("seller_id") or "",
-            marketplace_id=data.get("marketplace_id") or "",
-            exclude_pk=self.instance.pk,
+            seller_id=data.get("seller_id") or "", marketplace_ids=marketplace_ids, exclude_pk=self.instance.pk
         )
         if other is not None:
             self.add_error("marketplace_id", second_store_message(other))
+        problem = region_problem(region=data.get("region") or "", marketplace_ids=marketplace_ids)
+        if problem:
+            self.add_error("more_marketplace_ids", problem)
         return data
 
     def _post_clean(self) -> None:
@@ -170,6 +186,7 @@ def store_settings_helper(*, reenabling: bool = False) -> FormHelper:
             "name",
             "region",
             "marketplace_id",
+            "more_marketplace_ids",
             "seller_id",
             "client_id",
             "client_secret",

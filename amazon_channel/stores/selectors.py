@@ -20,11 +20,16 @@ def communication_log(*, store: AmazonStore) -> QuerySet[CommunicationLog]:
     return CommunicationLog.objects.filter(store=store).order_by("-created_at", "-id")
 
 
-def same_account_store(*, seller_id: str, marketplace_id: str, exclude_pk: int | None) -> AmazonStore | None:
-    """The store already set up for this seller and marketplace, if any: two would import the same orders."""
-    if not seller_id or not marketplace_id:
+def same_account_store(*, seller_id: str, marketplace_ids: list[str], exclude_pk: int | None) -> AmazonStore | None:
+    """The store already holding any of these marketplaces for this seller, if any: two would import the same
+    orders. One query: the home marketplace or the further ones (jsonb `?|`)."""
+    marketplace_ids = [m for m in marketplace_ids if m]
+    if not seller_id or not marketplace_ids:
         return None
-    stores = AmazonStore.objects.filter(seller_id=seller_id.strip(), marketplace_id=marketplace_id)
+    stores = AmazonStore.objects.filter(
+        Q(marketplace_id__in=marketplace_ids) | Q(more_marketplace_ids__has_any_keys=marketplace_ids),
+        seller_id=seller_id.strip(),
+    )
     if exclude_pk is not None:
         stores = stores.exclude(pk=exclude_pk)
     return stores.only("id", "name").first()

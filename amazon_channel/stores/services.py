@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from ..core import client as clients
 from ..core.credentials import resume_after_credentials_fixed
-from ..models import AmazonStore
+from ..core.marketplaces import marketplace_label, marketplace_region
+from ..models import AmazonStore, Region
 from ..spapi import errors
 from ..spapi.auth import TokenCache
 from ..sync import import_skipped_orders, schedule_store_sync
@@ -47,14 +48,37 @@ def save_amazon_store(
 
 
 def refuse_second_store_for_account(store: AmazonStore) -> None:
-    """One store per seller and marketplace: a second would import the same Amazon orders again."""
-    other = same_account_store(seller_id=store.seller_id, marketplace_id=store.marketplace_id, exclude_pk=store.pk)
+    """One store per seller and marketplace: a second would import the same Amazon orders again. The seller's stores
+    are locked first, so two saves at once can't both take the same marketplace."""
+    list(AmazonStore.objects.select_for_update().filter(seller_id=store.seller_id.strip()).values_list("pk"))
+    other = same_account_store(seller_id=store.seller_id, marketplace_ids=store.marketplace_ids, exclude_pk=store.pk)
     if other is not None:
         raise ValidationError({"marketplace_id": second_store_message(other)})
+    problem = region_problem(region=store.region, marketplace_ids=store.marketplace_ids)
+    if problem:
+        raise ValidationError({"more_marketplace_ids": problem})
 
 
 def second_store_message(other: AmazonStore) -> str:
-    return _("The store %(name)s is already set up for this seller and marketplace.") % {"name": other.name}
+    return _("The store %(name)s is already set up for this seller and one of these marketplaces.") % {
+        "name": other.name
+    }
+
+
+def region_problem(*, region: str, marketplace_ids: list[str]) -> str:
+    """Why these marketplaces can't be one store's (another region's marketplace), or "" when they can."""
+    for marketplace_id in marketplace_ids:
+        other_region = marketplace_region(marketplace_id)
+        if other_region is not None and other_region != region:
+            return _(
+                "%(marketplace)s is reached through Amazon's %(other)s endpoint, not this store's region (%(region)s): "
+                "a store holds marketplaces of one region. Set up another store for it."
+            ) % {
+                "marketplace": marketplace_label(marketplace_id),
+                "other": Region(other_region).label,
+                "region": Region(region).label if region in Region.values else region,
+            }
+    return ""
 
 
 def preview_amazon_store(*, store: AmazonStore | None, data: dict[str, Any]) -> AmazonStore:
@@ -83,7 +107,7 @@ def check_amazon_connection(*, store: AmazonStore, actor: AbstractBaseUser | Non
     try:
         client.search_orders(
             created_after=timezone.now() - timedelta(days=1),
-            marketplace_ids=[store.marketplace_id],
+            marketplace_ids=store.marketplace_ids,
             max_results_per_page=1,
         )
     except errors.SpApiError as exc:
@@ -94,6 +118,6 @@ def check_amazon_connection(*, store: AmazonStore, actor: AbstractBaseUser | Non
     except Exception as exc:  # a wrong endpoint or a network failure: say what happened rather than a 500 page
         return ConnectionCheck(False, _("Amazon could not be reached: %(detail)s") % {"detail": exc})
     message = _("Connected to Amazon: the credentials work for marketplace %(marketplace)s.") % {
-        "marketplace": store.marketplace_id
+        "marketplace": ", ".join(store.marketplace_ids)
     }
     return ConnectionCheck(True, message)

@@ -71,7 +71,15 @@ def _store_form(request: HttpRequest, *, store: AmazonStore | None) -> HttpRespo
     )
 
 
-CREDENTIAL_FIELDS = ("region", "marketplace_id", "seller_id", "client_id", "client_secret", "refresh_token")
+CREDENTIAL_FIELDS = (
+    "region",
+    "marketplace_id",
+    "more_marketplace_ids",
+    "seller_id",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+)
 
 
 def _credentials_valid(form: AmazonStoreForm) -> bool:

@@ -78,9 +78,10 @@ def process_orders(
 
     Runs inside the caller's transaction; one order failing is recorded on it and never blocks the others."""
     latest: dict[str, object] = {}
+    held = set(store.marketplace_ids)
     for order in orders:
-        if order.marketplace_id and order.marketplace_id != store.marketplace_id:
-            continue  # another marketplace's order is another store's (salesChannel.marketplaceId)
+        if order.marketplace_id and order.marketplace_id not in held:
+            continue  # a marketplace the store doesn't hold is another store's (salesChannel.marketplaceId)
         latest[order.order_id] = order  # the same order twice in a page: the later copy wins
     if not latest:
         return []

@@ -15,7 +15,7 @@ def search_pages(
     client: SpApiClient,
     *,
     after: datetime,
-    marketplace_id: str,
+    marketplace_ids: list[str],
     page_token: str | None,
     keep_going: Callable[[int], bool] | None = None,
 ) -> Iterator[types.OrdersPage]:
@@ -32,7 +32,7 @@ def search_pages(
     def fetch(token: str | None):
         return client.search_orders(
             last_updated_after=after,
-            marketplace_ids=[marketplace_id],
+            marketplace_ids=marketplace_ids,  # at most a region's: under the 50 Amazon takes
             max_results_per_page=PAGE_SIZE,
             pagination_token=token,
         )

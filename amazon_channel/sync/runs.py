@@ -191,7 +191,7 @@ def _import_window(
         keep_going = partial(turn.keep_going, client)
     last_page = None
     pages = search_pages(
-        client, after=after, marketplace_id=store.marketplace_id, page_token=page_token, keep_going=keep_going
+        client, after=after, marketplace_ids=store.marketplace_ids, page_token=page_token, keep_going=keep_going
     )
     for page in pages:
         last_page = page
@@ -293,7 +293,7 @@ def recover_order(
             _("Amazon did not return order %(number)s: %(message)s")
             % {"number": amazon_order_id, "message": exc.message or exc.code}
         ) from None
-    if order.marketplace_id and order.marketplace_id != store.marketplace_id:
+    if order.marketplace_id and order.marketplace_id not in store.marketplace_ids:
         raise ImportRefused(
             _("Order %(number)s belongs to marketplace %(marketplace)s, not this store's.")
             % {"number": amazon_order_id, "marketplace": order.marketplace_id}

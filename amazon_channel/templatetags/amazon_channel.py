@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from admin_ui.reversing import reverse_int
 from amazon_channel.core.credentials import needs_new_credentials as _needs_new_credentials
+from amazon_channel.core.marketplaces import marketplace_label
 from amazon_channel.core.reasons import cancel_reason_label
 from amazon_channel.sync import Fate, details, explain
 
@@ -26,6 +27,12 @@ def commerce_order_url(order_id: int) -> str:
 def amazon_order_url(pk: int) -> str:
     """The Amazon Order Details page of a grid row (reversed once per page, not once a row)."""
     return reverse_int("amazon_channel:order_detail", pk)
+
+
+@register.filter
+def marketplace(marketplace_id: str) -> str:
+    """ "Amazon.de (Germany)" for A1PA6795UKMFR9; the ID itself when unknown."""
+    return marketplace_label(marketplace_id) if marketplace_id else ""
 
 
 @register.filter
