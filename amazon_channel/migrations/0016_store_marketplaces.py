@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('amazon_channel', '0014_buyer_cancel_merchant_order_id_pickup'),
+        ('amazon_channel', '0015_stock_reservation_settings'),
     ]
 
     operations = [
