@@ -81,6 +81,45 @@ def test_the_queue_takes_the_most_overdue_stores_and_never_more_than_its_size(fa
     assert queued == {stores[2].pk, stores[0].pk} and not_due.pk not in queued and inactive.pk not in queued
 
 
+def test_a_finished_turn_passes_its_place_on_at_once_to_the_most_overdue_store(fake, small_turns):
+    fake.orders = [amazon_order()]
+    now = timezone.now()
+    running = AmazonStoreFactory(sync_next_due_at=now - timedelta(minutes=9), sync_queued_at=now)
+    AmazonStoreFactory(sync_next_due_at=now - timedelta(minutes=8), sync_queued_at=now)  # the other place
+    waiting_longest = AmazonStoreFactory(sync_next_due_at=now - timedelta(minutes=5))
+    waiting = AmazonStoreFactory(sync_next_due_at=now - timedelta(minutes=1))
+
+    fair.take_turn(store_id=running.pk)
+
+    queued = set(AmazonStore.objects.exclude(sync_queued_at=None).values_list("pk", flat=True))
+    assert running.pk not in queued and waiting_longest.pk in queued and waiting.pk not in queued
+    assert len(queued) == 2  # never more than the queue's size
+    running.refresh_from_db()
+    assert running.sync_next_due_at is None and running.last_sync_ok  # its own turn did its work first
+
+
+def test_a_store_keeps_its_client_from_turn_to_turn_until_its_credentials_change(
+    amazon_store, fake, small_turns, monkeypatch
+):
+    fake.orders = [amazon_order() for _ in range(100)]
+    made = []
+    fake_client_for_store = clients.client_for_store
+
+    def counting(store, **options):
+        made.append(store.pk)
+        return fake_client_for_store(store, **options)
+
+    monkeypatch.setattr(clients, "client_for_store", counting)
+
+    fair.run_turn(store_id=amazon_store.pk)
+    fair.run_turn(store_id=amazon_store.pk)
+    assert made == [amazon_store.pk]  # one client for both turns
+    AmazonStore.objects.filter(pk=amazon_store.pk).update(refresh_token="Atzr|a-new-refresh-token")
+    fair.run_turn(store_id=amazon_store.pk)
+    assert made == [amazon_store.pk, amazon_store.pk]  # new credentials, new client
+    assert fake.count("searchOrders") == 3
+
+
 def test_a_lost_turn_frees_its_place_after_the_queued_timeout(fake, small_turns):
     now = timezone.now()
     store = AmazonStoreFactory(sync_next_due_at=now, sync_queued_at=now - timedelta(hours=1))
