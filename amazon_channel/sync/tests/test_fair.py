@@ -181,3 +181,41 @@ def test_several_sellers_backlogs_are_taken_in_turn_on_their_own_quotas_without_
         assert AmazonOrder.objects.filter(store=store).count() == 150  # its own orders only
     searches = sandbox.control.ledger("searchOrders")
     assert len(searches) == 6 and all(entry["status"] == 200 for entry in searches)
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox(rate_limits=True)
+def test_workers_passing_their_places_on_take_every_seller_in_turn_without_a_tick_or_a_429(
+    sandbox, settings, monkeypatch, small_turns
+):
+    settings.SPAPI_ENDPOINTS = {"na": sandbox.url, "eu": sandbox.url, "fe": sandbox.url}
+    settings.LWA_ENDPOINT = sandbox.lwa_endpoint
+    limiter = InProcessRateLimiter()  # this test's buckets only
+    real_client_for_store = clients.client_for_store
+    monkeypatch.setattr(
+        clients, "client_for_store", lambda store, **options: real_client_for_store(store, rate_limiter=limiter)
+    )
+    sellers = ["A1FIRSTSELLER", "A2SECONDSELLER", "A3THIRDSELLER"]
+    stores = {}
+    for seller in sellers:
+        sandbox.control.add_orders(
+            250, seller_id=seller, marketplace_id=US, status="UNSHIPPED", lifecycle=False, created_seconds_ago=3600
+        )
+        stores[seller] = AmazonStoreFactory(
+            seller_id=seller, refresh_token=f"Atzr|sandbox-refresh-token.{seller}", sync_next_due_at=timezone.now()
+        )
+
+    assert len(fair.queue_due_imports()) == 2  # beat's one tick fills the queue (size 2); no tick after it
+    turns: list[str] = []
+    while queued := list(AmazonStore.objects.exclude(sync_queued_at=None).order_by("sync_queued_at", "pk")):
+        turns.append(queued[0].seller_id)  # the worker that is free takes the place queued first
+        fair.take_turn(store_id=queued[0].pk)
+        assert len(turns) <= 12
+
+    # Three pages each, one a turn: every store's next turn comes after each other store's one, nobody waits more.
+    assert turns == sellers * 3
+    for store in stores.values():
+        store.refresh_from_db()
+        assert store.sync_next_due_at is None and AmazonOrder.objects.filter(store=store).count() == 250
+    searches = sandbox.control.ledger("searchOrders")
+    assert len(searches) == 9 and all(entry["status"] == 200 for entry in searches)
