@@ -72,3 +72,14 @@ def redis_server_binary() -> str:
 def postgres_only(settings) -> None:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         missing("needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_clients():
+    """A worker keeps each store's client between import turns; a test starts and ends with none kept (its fake or
+    sandbox is its own)."""
+    from amazon_channel.core.client import forget_kept_clients
+
+    forget_kept_clients()
+    yield
+    forget_kept_clients()

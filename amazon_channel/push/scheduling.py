@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Max, Min, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,12 +40,16 @@ State = OutboundUpdate.State
 
 def due_shipment_updates(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
     """Shipments to send now, longest waiting first; at most `limit` per sweep (the rest goes next minute) so a
-    backlog never floods the queue faster than Amazon's confirmShipment quota drains it."""
+    backlog never floods the queue faster than Amazon's confirmShipment quota drains it. The stores take turns: each
+    store's longest waiting first, then each one's second, and so on, so one store's backlog (paced on its own
+    seller's quota) never fills a sweep while other stores' shipments wait behind it."""
     now = now or timezone.now()
     limit = limit or sweep_limit()
+    waiting = (F("next_attempt_at").asc(nulls_first=True), F("pk").asc())
     return list(
         OutboundUpdate.objects.filter(due_filter(now), kind=Kind.SHIPMENT, store__read_only_mode=False)
-        .order_by(F("next_attempt_at").asc(nulls_first=True), "pk")
+        .annotate(store_turn=Window(RowNumber(), partition_by=[F("store_id")], order_by=waiting))
+        .order_by("store_turn", *waiting)
         .values_list("pk", flat=True)[:limit]
     )
 

@@ -8,8 +8,10 @@ SKIP LOCKED`, so two ticks never take one store) into a bounded queue: at most `
 or running at once (`sync_queued_at`), so a few hundred stores never flood the broker ahead of the outbox's shipments,
 and a worker always takes the store that has waited longest. One big backlog gets a turn like everyone else.
 
-A store's own beat entry (and *Sync now*) makes the store due now and runs its turn at once when the queue has room;
-otherwise the store waits in line. A person's backfill (*Sync now* with a date) runs at once.
+When a turn ends, its worker passes the place on at once (`take_turn`): the tick only starts the queue, or restarts
+it after a lost message. A worker keeps each store's client from one turn to the next (core.client). A store's own
+beat entry (and *Sync now*) makes the store due now and runs its turn at once when the queue has room; otherwise the
+store waits in line. A person's backfill (*Sync now* with a date) runs at once.
 """
 
 from __future__ import annotations
@@ -107,6 +109,15 @@ def request_import(*, store_id: int, since: datetime | None = None) -> ImportRes
     if not _claim_now(store_id, now, force=since is not None):
         return None
     return run_turn(store_id=store_id, since=since)
+
+
+def take_turn(*, store_id: int) -> ImportResult | None:
+    """A queued turn, then its place in the queue passed on at once to the most overdue store (or to this one again,
+    its next page due within the wait a turn accepts), not at beat's next tick: a free worker never idles while
+    stores are due."""
+    result = run_turn(store_id=store_id)
+    queue_due_imports()
+    return result
 
 
 def run_turn(*, store_id: int, since: datetime | None = None) -> ImportResult | None:

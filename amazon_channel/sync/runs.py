@@ -117,7 +117,9 @@ def import_orders(
         result.busy = True
         return result
     try:
-        client = client or clients.client_for_store(store)
+        if client is None:
+            # A turn's client is kept by the worker for the store's next turn.
+            client = clients.kept_client_for_store(store) if turn is not None else clients.client_for_store(store)
         release_expired_stock_reservations()  # besides the hourly job: a run never leaves one past its end open
         _refetch_unreadable(store=store, client=client, actor=actor, result=result, lease=token)
         _import_window(

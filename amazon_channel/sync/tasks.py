@@ -26,8 +26,8 @@ def sync_amazon_store(store_id: int, since: str | None = None) -> str:
 
 @shared_task(name="amazon_channel.sync.run_import_turn", acks_late=True, ignore_result=True)
 def run_import_turn(store_id: int) -> str:
-    """One turn of a store's import, queued by the fair scheduler."""
-    result = fair.run_turn(store_id=store_id)
+    """One turn of a store's import, queued by the fair scheduler; its place then goes to the next due store."""
+    result = fair.take_turn(store_id=store_id)
     return result.summary() if result is not None else "no such active store"
 
 

@@ -71,3 +71,21 @@ def test_a_sweep_takes_the_longest_waiting_shipments_first_up_to_its_limit(store
         OutboundUpdate.objects.filter(pk=update.pk).update(next_attempt_at=now - timedelta(minutes=minutes))
         updates.append(update)
     assert scheduling.due_shipment_updates(now=now, limit=2) == [updates[1].pk, updates[2].pk]
+
+
+def test_a_sweep_takes_the_stores_shipments_in_turn_so_one_backlog_does_not_fill_it(store):
+    from amazon_channel.testing.factories import AmazonStoreFactory
+
+    other = AmazonStoreFactory()
+    now = timezone.now()
+
+    def waiting(on, minutes):
+        amazon_order = make_amazon_order(store=on, lines=[Line("MUG-1", 1, D("10.00"))])
+        update = update_for(ship(order=amazon_order.commerce_order, tracks=[("ups", "UPS", "1Z1")]))
+        OutboundUpdate.objects.filter(pk=update.pk).update(next_attempt_at=now - timedelta(minutes=minutes))
+        return update.pk
+
+    backlog = [waiting(store, minutes) for minutes in (60, 50, 40, 30)]  # a big store's old backlog
+    newer = [waiting(other, minutes) for minutes in (5, 1)]
+
+    assert scheduling.due_shipment_updates(now=now, limit=4) == [backlog[0], newer[0], backlog[1], newer[1]]

@@ -81,6 +81,45 @@ def test_the_queue_takes_the_most_overdue_stores_and_never_more_than_its_size(fa
     assert queued == {stores[2].pk, stores[0].pk} and not_due.pk not in queued and inactive.pk not in queued
 
 
+def test_a_finished_turn_passes_its_place_on_at_once_to_the_most_overdue_store(fake, small_turns):
+    fake.orders = [amazon_order()]
+    now = timezone.now()
+    running = AmazonStoreFactory(sync_next_due_at=now - timedelta(minutes=9), sync_queued_at=now)
+    AmazonStoreFactory(sync_next_due_at=now - timedelta(minutes=8), sync_queued_at=now)  # the other place
+    waiting_longest = AmazonStoreFactory(sync_next_due_at=now - timedelta(minutes=5))
+    waiting = AmazonStoreFactory(sync_next_due_at=now - timedelta(minutes=1))
+
+    fair.take_turn(store_id=running.pk)
+
+    queued = set(AmazonStore.objects.exclude(sync_queued_at=None).values_list("pk", flat=True))
+    assert running.pk not in queued and waiting_longest.pk in queued and waiting.pk not in queued
+    assert len(queued) == 2  # never more than the queue's size
+    running.refresh_from_db()
+    assert running.sync_next_due_at is None and running.last_sync_ok  # its own turn did its work first
+
+
+def test_a_store_keeps_its_client_from_turn_to_turn_until_its_credentials_change(
+    amazon_store, fake, small_turns, monkeypatch
+):
+    fake.orders = [amazon_order() for _ in range(100)]
+    made = []
+    fake_client_for_store = clients.client_for_store
+
+    def counting(store, **options):
+        made.append(store.pk)
+        return fake_client_for_store(store, **options)
+
+    monkeypatch.setattr(clients, "client_for_store", counting)
+
+    fair.run_turn(store_id=amazon_store.pk)
+    fair.run_turn(store_id=amazon_store.pk)
+    assert made == [amazon_store.pk]  # one client for both turns
+    AmazonStore.objects.filter(pk=amazon_store.pk).update(refresh_token="Atzr|a-new-refresh-token")
+    fair.run_turn(store_id=amazon_store.pk)
+    assert made == [amazon_store.pk, amazon_store.pk]  # new credentials, new client
+    assert fake.count("searchOrders") == 3
+
+
 def test_a_lost_turn_frees_its_place_after_the_queued_timeout(fake, small_turns):
     now = timezone.now()
     store = AmazonStoreFactory(sync_next_due_at=now, sync_queued_at=now - timedelta(hours=1))
@@ -142,3 +181,41 @@ def test_several_sellers_backlogs_are_taken_in_turn_on_their_own_quotas_without_
         assert AmazonOrder.objects.filter(store=store).count() == 150  # its own orders only
     searches = sandbox.control.ledger("searchOrders")
     assert len(searches) == 6 and all(entry["status"] == 200 for entry in searches)
+
+
+@pytest.mark.slow
+@pytest.mark.sandbox(rate_limits=True)
+def test_workers_passing_their_places_on_take_every_seller_in_turn_without_a_tick_or_a_429(
+    sandbox, settings, monkeypatch, small_turns
+):
+    settings.SPAPI_ENDPOINTS = {"na": sandbox.url, "eu": sandbox.url, "fe": sandbox.url}
+    settings.LWA_ENDPOINT = sandbox.lwa_endpoint
+    limiter = InProcessRateLimiter()  # this test's buckets only
+    real_client_for_store = clients.client_for_store
+    monkeypatch.setattr(
+        clients, "client_for_store", lambda store, **options: real_client_for_store(store, rate_limiter=limiter)
+    )
+    sellers = ["A1FIRSTSELLER", "A2SECONDSELLER", "A3THIRDSELLER"]
+    stores = {}
+    for seller in sellers:
+        sandbox.control.add_orders(
+            250, seller_id=seller, marketplace_id=US, status="UNSHIPPED", lifecycle=False, created_seconds_ago=3600
+        )
+        stores[seller] = AmazonStoreFactory(
+            seller_id=seller, refresh_token=f"Atzr|sandbox-refresh-token.{seller}", sync_next_due_at=timezone.now()
+        )
+
+    assert len(fair.queue_due_imports()) == 2  # beat's one tick fills the queue (size 2); no tick after it
+    turns: list[str] = []
+    while queued := list(AmazonStore.objects.exclude(sync_queued_at=None).order_by("sync_queued_at", "pk")):
+        turns.append(queued[0].seller_id)  # the worker that is free takes the place queued first
+        fair.take_turn(store_id=queued[0].pk)
+        assert len(turns) <= 12
+
+    # Three pages each, one a turn: every store's next turn comes after each other store's one, nobody waits more.
+    assert turns == sellers * 3
+    for store in stores.values():
+        store.refresh_from_db()
+        assert store.sync_next_due_at is None and AmazonOrder.objects.filter(store=store).count() == 250
+    searches = sandbox.control.ledger("searchOrders")
+    assert len(searches) == 9 and all(entry["status"] == 200 for entry in searches)
