@@ -35,6 +35,11 @@ def main() -> None:
         action="store_true",
         help="dashboard figures computed on every request (DASHBOARD_CACHE_SECONDS=0): times the recomputing request",
     )
+    parser.add_argument(
+        "--no-parallel",
+        action="store_true",
+        help="max_parallel_workers_per_gather = 0 for the session (parallel plans cost more than they save on 2 cores)",
+    )
     args = parser.parse_args()
     setup_django()
     from django.conf import settings
@@ -61,6 +66,9 @@ def main() -> None:
     client = Client()
     client.force_login(user)
 
+    if args.no_parallel:
+        with connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
     total = Order.objects.count()
     amazon = AmazonOrder.objects.order_by("-id").only("amazon_order_id").first()
     store = AmazonStore.objects.order_by("pk").first()
@@ -100,7 +108,8 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"{total:,} orders ({AmazonOrder.objects.count():,} Amazon orders) on {connection.vendor}; "
-        f"{args.requests} requests a page; dashboard cache {settings.DASHBOARD_CACHE_SECONDS} s"
+        f"{args.requests} requests a page; dashboard cache {settings.DASHBOARD_CACHE_SECONDS} s; "
+        f"parallel plans {'off' if args.no_parallel else 'on'}"
     )
     print(f"{'page':36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     medians = {}
