@@ -177,15 +177,35 @@ def failed_updates(*, store: AmazonStore) -> QuerySet[OutboundUpdate]:
     )
 
 
-def list_counts(*, store: AmazonStore, **lists: QuerySet) -> dict[str, int]:
+# The orders to ship (and of them the late and due today) are counted up to this and shown as "10,000+" beyond it,
+# like the order grid's "More than 10,000 records": counting 400,000 orders to ship took 250 ms at 10M orders.
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Capped:
+    """A list for `list_counts` to count up to COUNT_CAP + 1 only."""
+
+    queryset: QuerySet
+
+
+class _CappedCount(Subquery):
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped_count)"
+
+
+def list_counts(*, store: AmazonStore, **lists: QuerySet | Capped) -> dict[str, int]:
     """The full size of each of the page's lists in one query (one COUNT subquery each, on its own index), instead
-    of a round trip per count: on a busy database server every round trip costs milliseconds."""
-    counts = {
-        name: Subquery(
-            qs.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n"), output_field=IntegerField()
-        )
-        for name, qs in lists.items()
-    }
+    of a round trip per count: on a busy database server every round trip costs milliseconds. A `Capped` list is
+    counted up to COUNT_CAP + 1 (more than COUNT_CAP: shown as "COUNT_CAP+")."""
+    counts = {}
+    for name, qs in lists.items():
+        if isinstance(qs, Capped):
+            rows = qs.queryset.order_by().values("pk")[: COUNT_CAP + 1]
+            counts[name] = _CappedCount(rows, output_field=IntegerField())
+        else:
+            counts[name] = Subquery(
+                qs.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n"), output_field=IntegerField()
+            )
     return AmazonStore.objects.filter(pk=store.pk).values(**counts).get()
 
 

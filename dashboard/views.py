@@ -93,18 +93,19 @@ def amazon_store(request: HttpRequest, store_id: int) -> HttpResponse:
     failed_updates = amazon_selectors.failed_updates(store=store)
     counts = amazon_selectors.list_counts(
         store=store,
-        awaiting_count=awaiting,
+        awaiting_count=amazon_selectors.Capped(awaiting),
         failed_imports_count=failed_imports,
         in_flight_count=in_flight,
         failed_updates_count=failed_updates,
-        late_count=amazon_selectors.late_orders(store=store, now=now),
-        due_today_count=amazon_selectors.due_today_orders(store=store, now=now),
+        late_count=amazon_selectors.Capped(amazon_selectors.late_orders(store=store, now=now)),
+        due_today_count=amazon_selectors.Capped(amazon_selectors.due_today_orders(store=store, now=now)),
         **amazon_selectors.not_imported_by_reason(store=store),
     )
     not_imported = amazon_selectors.not_imported_summary(counts)
     context = {
         **_amazon_status_context(store, now),
         **counts,
+        "count_cap": amazon_selectors.COUNT_CAP,
         "revenue": amazon_selectors.amazon_revenue(store=store, now=now),
         "recent_orders": amazon_selectors.recent_amazon_orders(store=store),
         "awaiting": awaiting[:LIST_LIMIT],

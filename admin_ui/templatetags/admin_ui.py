@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.middleware.csrf import get_token
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from ..formatting import format_datetime, format_money, format_number
 
@@ -43,6 +44,15 @@ def money_filter(amount, currency="USD") -> str:
 def number_filter(value, places=None) -> str:
     """`{{ count|number }}`, `{{ rate|number:2 }}`: grouped, with the language's decimal mark."""
     return format_number(value, None if places in (None, "") else int(places))
+
+
+@register.filter(name="number_capped")
+def number_capped_filter(value, cap) -> str:
+    """`{{ count|number_capped:10000 }}`: a count taken up to `cap` + 1, shown as "10,000+" when above `cap`."""
+    if value is not None and cap not in (None, "") and value > int(cap):
+        # Translators: a count that was stopped at a limit, e.g. "10,000+" (more than 10,000).
+        return _("%(number)s+") % {"number": format_number(int(cap))}
+    return format_number(value)
 
 
 @register.filter(name="datetime")

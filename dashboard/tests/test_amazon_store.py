@@ -17,6 +17,7 @@ from freezegun import freeze_time
 
 from amazon_channel.models import AmazonOrder, AmazonOrderStatus, OutboundUpdate
 from amazon_channel.sync import tasks
+from dashboard import amazon_selectors
 from dashboard.tests.factories import AmazonOrderFactory, AmazonStoreFactory, OutboundUpdateFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,30 @@ def test_orders_awaiting_shipment_most_urgent_first_with_late_ones_marked(staff_
     rows = re.findall(r'<tr data-amazon-order="([^"]+)"( class="table-danger late")?>', table)
     assert rows == [(late.amazon_order_id, ' class="table-danger late"'), (soon.amazon_order_id, "")]
     assert re.search(r'data-testid="awaiting-count">2<', page)
+
+
+def test_orders_to_ship_beyond_the_cap_read_as_the_cap_and_more(staff_client, monkeypatch):
+    # Counting every order to ship grows with the store (250 ms for 400,000 at 10M orders): the dashboard counts up
+    # to COUNT_CAP (10,000) and says "10,000+" beyond it, like the order grid. A cap of 2 here, for a small test.
+    monkeypatch.setattr(amazon_selectors, "COUNT_CAP", 2)
+    store = AmazonStoreFactory()
+    now = timezone.now()
+    for hours in (1, 2, 3):
+        AmazonOrderFactory(store=store, latest_ship_date=now - timedelta(hours=hours))  # late
+    AmazonOrderFactory(store=store, latest_ship_date=now + timedelta(minutes=1))  # due today
+    AmazonOrderFactory(store=store, status="SHIPPED")
+
+    page = page_of(staff_client, store)
+
+    assert re.search(r'data-testid="awaiting-count">2\+<', page)
+    assert re.search(r'data-testid="late-count">2\+<', page)
+    assert re.search(r'data-testid="due-today-count">1<', page)
+    assert re.search(r'Orders Awaiting Shipment <span class="badge text-bg-secondary">2\+<', page)
+
+    monkeypatch.setattr(amazon_selectors, "COUNT_CAP", 4)  # at the cap: the exact count
+    page = page_of(staff_client, store)
+    assert re.search(r'data-testid="awaiting-count">4<', page)
+    assert re.search(r'data-testid="late-count">3<', page)
 
 
 def test_failed_imports_and_updates_to_amazon_are_listed_with_amazons_reasons(staff_client):
