@@ -196,6 +196,14 @@ class AmazonOrderStatus(models.TextChoices):
     UNFULFILLABLE = "UNFULFILLABLE", _("Unfulfillable")
 
 
+class PickupStatus(models.TextChoices):
+    """Where an in-store pickup order stands (Orders v0 ShipmentStatus)."""
+
+    READY_FOR_PICKUP = "ReadyForPickup", _("Ready for Pickup")
+    PICKED_UP = "PickedUp", _("Picked Up")
+    REFUSED_PICKUP = "RefusedPickup", _("Refused Pickup")
+
+
 _STATUS_LABELS = dict(AmazonOrderStatus.choices)
 
 
@@ -218,6 +226,9 @@ class AmazonOrder(models.Model):
     is_premium = models.BooleanField(_("premium order"), default=False)
     # Program IN_STORE_PICK_UP: the buyer collects the order, so it never gets a carrier shipment.
     is_in_store_pickup = models.BooleanField(_("in-store pickup"), default=False)
+    # The last pickup status a person asked for (v0 updateShipmentStatus); its OutboundUpdate says whether Amazon
+    # accepted it.
+    pickup_status = models.CharField(_("pickup status"), max_length=16, choices=PickupStatus.choices, blank=True)
 
     buyer_name = models.CharField(_("Buyer's Name"), max_length=255, blank=True)
     buyer_email = models.CharField(_("buyer email"), max_length=255, blank=True)
@@ -376,6 +387,7 @@ class OutboundUpdate(models.Model):
         REFUND = "refund", _("Refund")
         VAT_INVOICE = "vat_invoice", _("VAT invoice")
         ORDER_NUMBER = "order_number", _("Order number")
+        PICKUP_STATUS = "pickup_status", _("Pickup status")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

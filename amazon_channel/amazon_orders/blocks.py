@@ -14,8 +14,8 @@ from orders.models import Order, OrderState
 
 from .. import push
 from ..core.channel import FROM_AMAZON, is_amazon_order
-from ..core.permissions import VIEW_ORDER, VIEW_STORE
-from ..models import AmazonOrderStatus
+from ..core.permissions import CHANGE_ORDER, VIEW_ORDER, VIEW_STORE
+from ..models import AmazonOrderStatus, PickupStatus
 from . import selectors
 from .document_lines import business_lines
 
@@ -61,6 +61,25 @@ def buyer_cancel_request_block(request: HttpRequest, order: Order) -> str | None
     )
 
 
+def pickup_block(request: HttpRequest, order: Order) -> str | None:
+    """The in-store pickup buttons on the Commerce order: only the next allowed status, and where the last one is."""
+    if not is_amazon_order(order):
+        return None
+    amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
+    if amazon_order is None or not amazon_order.is_in_store_pickup:
+        return None
+    return render_to_string(
+        "amazon_channel/amazon_orders/blocks/pickup.html",
+        {
+            "amazon_order": amazon_order,
+            "statuses": [(s, PickupStatus(s).label) for s in push.allowed_pickup_statuses(amazon_order)],
+            "waiting": push.waiting_pickup_update(amazon_order),
+            "can_change": request.user.has_perm(CHANGE_ORDER),
+        },
+        request=request,
+    )
+
+
 def in_store_pickup_refusal(order: Order, origin: str) -> str | None:
     """New Shipment is refused for an in-store pickup order (program IN_STORE_PICK_UP): the buyer collects it, so a
     carrier shipment would be wrong at Amazon. A pickup Amazon reports done (origin FROM_AMAZON) is still mirrored."""
@@ -102,5 +121,6 @@ def register() -> None:
     view_blocks.register("payment_shipping", payment_shipping_block)
     view_blocks.register("order_notices", order_notices_block)
     view_blocks.register("order_notices", buyer_cancel_request_block)
+    view_blocks.register("order_notices", pickup_block)
     ship_guards.register(in_store_pickup_refusal)
     document_lines.register(business_lines)

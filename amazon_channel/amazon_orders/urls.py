@@ -12,5 +12,6 @@ urlpatterns = [
     path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<int:pk>/buyer-cancel/accept/", views.order_buyer_cancel_accept, name="order_buyer_cancel_accept"),
     path("orders/<int:pk>/buyer-cancel/decline/", views.order_buyer_cancel_decline, name="order_buyer_cancel_decline"),
+    path("orders/<int:pk>/pickup/", views.order_pickup_status, name="order_pickup_status"),
     path("orders/<int:pk>/import/", views.order_import_now, name="order_import_now"),
 ]

@@ -159,3 +159,24 @@ def order_import_now(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, row.order_notes)
     return redirect("amazon_channel:order_detail", pk=pk)
+
+
+@require_POST
+@amazon_order_page
+def order_pickup_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """*Ready for Pickup*, *Picked Up*, *Refused Pickup* of an in-store pickup order: queued for Amazon."""
+    amazon_order = get_object_or_404(AmazonOrder, pk=pk)
+    try:
+        update = push.request_pickup_status(
+            amazon_order=amazon_order, status=request.POST.get("status", ""), actor=request.user
+        )
+    except push.PickupRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(status)s is on its way to Amazon.") % {"status": update.amazon_order.get_pickup_status_display()},
+        )
+    if amazon_order.commerce_order_id:
+        return redirect("orders:order_view", order_id=amazon_order.commerce_order_id)
+    return redirect("amazon_channel:order_detail", pk=pk)

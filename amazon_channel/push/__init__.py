@@ -4,6 +4,7 @@ outbox.
 A shipment, credit memo or cancel of an Amazon order writes an `OutboundUpdate` in the same transaction as the change
 itself (`listeners`, `recording`). Workers deliver them (`tasks`, `scheduling`); nothing reaches Amazon from a web
 request. Modules: `transitions` (the states and the one function that moves them), `shipments` (confirmShipment),
+`pickup` (in-store pickup statuses, updateShipmentStatus),
 `feeds` (cancels and refunds batched into feeds), `scheduling` (sweep, delivery, retry), `outcome` (what Amazon's
 answers mean), `timing`, and the pages: `selectors`, `views`, `blocks`, `urls`.
 
@@ -27,17 +28,22 @@ from .amazon_state import (
     nothing_charged,
     shipment_blocks_cancel,
 )
+from .pickup import PickupRefused, allowed_pickup_statuses, request_pickup_status, waiting_pickup_update
 from .recording import request_cancel_update
 from .scheduling import deliver_after_commit, retry_update, retry_updates
 
 __all__ = [
+    "PickupRefused",
+    "allowed_pickup_statuses",
     "cancel_refused_message",
     "credit_memo_refused_message",
     "deliver_after_commit",
     "latest_confirmation",
     "nothing_charged",
     "request_cancel_update",
+    "request_pickup_status",
     "retry_update",
     "retry_updates",
     "shipment_blocks_cancel",
+    "waiting_pickup_update",
 ]

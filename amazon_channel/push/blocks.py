@@ -17,7 +17,7 @@ from orders.models import CreditMemo, Order, Shipment
 from ..core.channel import is_amazon_order
 from ..core.permissions import RETRY_UPDATE, VIEW_UPDATE
 from ..core.reasons import ADJUSTMENT_REASON_CHOICES, DEFAULT_ADJUSTMENT_REASON, cancel_reason_label
-from ..models import OutboundUpdate
+from ..models import OutboundUpdate, PickupStatus
 from . import selectors
 from .recording import ADJUSTMENT_REASON_KEY
 
@@ -35,6 +35,10 @@ def describe_update(update: OutboundUpdate) -> str:
         if payload.get("document") == "credit_memo":
             return _("VAT credit note #%(number)s") % {"number": payload.get("number", "")}
         return _("VAT invoice #%(number)s") % {"number": payload.get("number", "")}
+    if update.kind == OutboundUpdate.Kind.PICKUP_STATUS:
+        status = payload.get("shipment_status", "")
+        label = PickupStatus(status).label if status in PickupStatus.values else status
+        return _("Pickup status %(status)s") % {"status": label}
     if update.kind == OutboundUpdate.Kind.ORDER_NUMBER:
         return _("Order number %(number)s as the seller order id") % {"number": payload.get("merchant_order_id", "")}
     return _("Cancel (reason %(reason)s)") % {"reason": cancel_reason_label(payload.get("reason", ""))}

@@ -24,8 +24,9 @@ from ..spapi import SpApiClient
 from . import transitions
 from .feeds import CANCEL_FEED, FEED_KINDS, REFUND_FEED, advance_feed, assemble_feed
 from .outcome import DeliveryResult, read_only_message
+from .pickup import deliver_pickup_status
 from .recording import build_shipment_payload
-from .shipments import deliver_shipment, due_filter
+from .shipments import DIRECT_KINDS, deliver_shipment, due_filter
 from .timing import feed_gather_seconds, feed_window_seconds, sweep_limit
 from .vat_invoices import assemble_vat_feeds, record_missing_vat_invoices, vat_stores
 
@@ -47,7 +48,7 @@ def due_shipment_updates(*, now: datetime | None = None, limit: int | None = Non
     limit = limit or sweep_limit()
     waiting = (F("next_attempt_at").asc(nulls_first=True), F("pk").asc())
     return list(
-        OutboundUpdate.objects.filter(due_filter(now), kind=Kind.SHIPMENT, store__read_only_mode=False)
+        OutboundUpdate.objects.filter(due_filter(now), kind__in=DIRECT_KINDS, store__read_only_mode=False)
         .annotate(store_turn=Window(RowNumber(), partition_by=[F("store_id")], order_by=waiting))
         .order_by("store_turn", *waiting)
         .values_list("pk", flat=True)[:limit]
@@ -156,6 +157,8 @@ def deliver_update(*, update_id: int, client: SpApiClient | None = None, now: da
         return DeliveryResult(update_id, update.state, paused_reason(update.store))
     if update.kind == Kind.SHIPMENT:
         return deliver_shipment(update_id=update_id, client=client, now=now)
+    if update.kind == Kind.PICKUP_STATUS:
+        return deliver_pickup_status(update_id=update_id, client=client, now=now)
     process_store_feeds(store=update.store, client=client, now=now)
     update.refresh_from_db()
     return DeliveryResult(update_id, update.state, update.last_response)

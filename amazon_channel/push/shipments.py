@@ -1,4 +1,5 @@
-"""Shipments: claim an update (a lease), then v0 confirmShipment, one call per package."""
+"""Shipments: claim an update (a lease), then v0 confirmShipment, one call per package. Pickup statuses (pickup.py)
+are claimed and their errors handled the same way."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ State = OutboundUpdate.State
 
 # While an update is "sending", its worker holds this lease; a worker that dies lets it run out.
 SENDING_LEASE = Lease(OutboundUpdate, "lease_token", "lease_until", duration=lease_duration)
+# The updates a worker sends on its own (one call each), not batched into a feed.
+DIRECT_KINDS = (Kind.SHIPMENT, Kind.PICKUP_STATUS)
 
 
 def due_filter(now: datetime) -> Q:
@@ -36,7 +39,7 @@ def due_filter(now: datetime) -> Q:
 def claim_update(*, update_id: int, now: datetime | None = None) -> str | None:
     """Take one due shipment update for this worker; returns the lease token, or None when someone else has it."""
     now = now or timezone.now()
-    claimable = OutboundUpdate.objects.filter(due_filter(now), pk=update_id, kind=Kind.SHIPMENT)
+    claimable = OutboundUpdate.objects.filter(due_filter(now), pk=update_id, kind__in=DIRECT_KINDS)
     # Read-only mode is a condition on the store: checked first, so the UPDATE below filters only the row's own
     # columns (see core.leases).
     if not claimable.filter(store__read_only_mode=False).exists():
@@ -51,7 +54,7 @@ def claim_update(*, update_id: int, now: datetime | None = None) -> str | None:
     return token if moved == 1 else None
 
 
-def _held(update_id: int, token: str) -> OutboundUpdate | None:
+def held(update_id: int, token: str) -> OutboundUpdate | None:
     """The update, locked, while this worker's lease still holds it."""
     return (
         SENDING_LEASE.held(update_id, token)
@@ -95,15 +98,15 @@ def deliver_shipment(
             confirmed.add(reference)
             # Remember each confirmed package, so a retry sends only what is left (re-sending would be harmless).
             with transaction.atomic():
-                locked = _held(update_id, token)
+                locked = held(update_id, token)
                 if locked is None:
                     return DeliveryResult(update_id, State.SENDING, _("lease lost"))
                 locked.payload = {**locked.payload, "confirmed": sorted(confirmed)}
                 locked.save(update_fields=["payload"])
     except Exception as exc:
-        return _after_error(update=update, token=token, exc=exc, now=now)
+        return after_error(update=update, token=token, exc=exc, now=now)
     with transaction.atomic():
-        locked = _held(update_id, token)
+        locked = held(update_id, token)
         if locked is None:
             return DeliveryResult(update_id, State.SENDING, _("lease lost"))
         numbers = ", ".join(p["tracking_number"] for p in payload["packages"])
@@ -130,12 +133,12 @@ def deliver_shipment(
     return DeliveryResult(update_id, State.ACCEPTED, message)
 
 
-def _after_error(*, update: OutboundUpdate, token: str, exc: Exception, now: datetime) -> DeliveryResult:
+def after_error(*, update: OutboundUpdate, token: str, exc: Exception, now: datetime) -> DeliveryResult:
     if not is_spapi_error(exc):
         raise exc
     # The client already wrote each failed exchange to the store's communication log (on_error).
     with transaction.atomic():
-        locked = _held(update.pk, token)
+        locked = held(update.pk, token)
         if locked is None:
             return DeliveryResult(update.pk, State.SENDING, _("lease lost"))
         if is_rejection(exc):

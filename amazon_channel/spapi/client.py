@@ -501,6 +501,27 @@ class SpApiClient:
             ok=(200, 204),
         )
 
+    def update_shipment_status(
+        self,
+        order_id: str,
+        *,
+        marketplace_id: str,
+        shipment_status: str,
+        items: Iterable[tuple[str, int]] | None = None,
+    ) -> None:
+        """Tell Amazon where an in-store pickup order stands (204): ReadyForPickup, PickedUp or RefusedPickup.
+        Without `items` the status applies to the whole order."""
+        body: dict[str, Any] = {"marketplaceId": marketplace_id, "shipmentStatus": shipment_status}
+        if items is not None:
+            body["orderItems"] = [{"orderItemId": str(item_id), "quantity": int(qty)} for item_id, qty in items]
+        self._send(
+            "updateShipmentStatus",
+            "POST",
+            self._url(f"/orders/v0/orders/{quote(order_id, safe='')}/shipment"),
+            json_body=body,
+            ok=(200, 204),
+        )
+
     # --- Feeds 2021-06-30 -------------------------------------------------------------------------------------------
 
     def create_feed_document(self, content_type: str) -> types.FeedDocumentUpload:

@@ -30,6 +30,7 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "searchOrders": (0.0056, 20),
     "getOrder": (0.5, 30),
     "confirmShipment": (2.0, 10),
+    "updateShipmentStatus": (5.0, 15),
     "createFeedDocument": (0.5, 15),
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),

@@ -67,6 +67,7 @@ PAGES = {
     "amazon_channel:order_import_now": Page(POST, 302),
     "amazon_channel:order_buyer_cancel_accept": Page(POST, 302),  # no request open: back with a message
     "amazon_channel:order_buyer_cancel_decline": Page(POST, 302),
+    "amazon_channel:order_pickup_status": Page(POST, 302),  # not a pickup order: back with a message
     "amazon_channel:push_outbox": Page(GET, 200),
     "amazon_channel:push_retry_many": Page(POST, 302),
     "amazon_channel:push_retry": Page(POST, 404),
