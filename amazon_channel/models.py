@@ -204,6 +204,13 @@ class PickupStatus(models.TextChoices):
     REFUSED_PICKUP = "RefusedPickup", _("Refused Pickup")
 
 
+class OrderAssociation(models.TextChoices):
+    """How an Amazon order relates to its original (associatedOrders[].associationType)."""
+
+    REPLACEMENT = "REPLACEMENT_ORIGINAL_ID", _("Replacement")
+    EXCHANGE = "EXCHANGE_ORIGINAL_ID", _("Exchange")
+
+
 _STATUS_LABELS = dict(AmazonOrderStatus.choices)
 
 
@@ -237,6 +244,12 @@ class AmazonOrder(models.Model):
     purchase_order_number = models.CharField(_("Purchase Order Number"), max_length=128, blank=True)
     programs = models.JSONField(_("Programs"), default=list, blank=True)
     latest_delivery_date = models.DateTimeField(_("Deliver By"), null=True, blank=True)
+    # A replacement or exchange (associatedOrders): the original's Amazon order number; Amazon charges the buyer
+    # nothing for it. The original finds its replacements by this column (index below).
+    replaces_amazon_order_id = models.CharField(_("replaces Amazon order"), max_length=64, blank=True, default="")
+    association_type = models.CharField(
+        _("association"), max_length=32, choices=OrderAssociation.choices, blank=True, default=""
+    )
     # The shipping address as Amazon sent it, edited here only when staff correct it.
     shipping_address = PayloadField(_("shipping address"), default=dict, blank=True)
     # Set when staff correct the address here; later imports then keep their correction.
@@ -293,6 +306,11 @@ class AmazonOrder(models.Model):
             models.Index(fields=["buyer_name", "id"], name="amazon_order_grid_buyer"),
             models.Index(fields=["grand_total", "id"], name="amazon_order_grid_total"),
             models.Index(fields=["store"], condition=~Q(import_error=""), name="amazon_order_failed_import"),
+            models.Index(
+                fields=["store", "replaces_amazon_order_id"],
+                condition=~Q(replaces_amazon_order_id=""),
+                name="amazon_order_replacements",
+            ),
             # The grid's "Buyer asked to cancel" filter: the few open requests, straight from the index.
             models.Index(
                 fields=["id"],

@@ -5,6 +5,7 @@ kind never changes the other orders of a seed."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 # Kind(features=...) names what to add; programs are the model's `Order.programs` values.
@@ -72,12 +73,30 @@ def apply(order: Any, features: tuple[str, ...] | list[str], programs: tuple[str
     order.extra = extra
 
 
+ASSOCIATIONS = ("REPLACEMENT_ORIGINAL_ID", "EXCHANGE_ORIGINAL_ID")
+
+
+def make_replacement(order: Any, original_id: str, association: str) -> None:
+    """A replacement or exchange order: Amazon sends it for an original order and charges the buyer nothing."""
+    if association not in ASSOCIATIONS:
+        raise ValueError(f"unknown association type: {association}")
+    for item in order.items:
+        item.unit_price = item.shipping = item.item_tax = item.shipping_tax = item.discount = Decimal("0.00")
+        item.promotion_id = None
+    order.extra = {
+        **(order.extra or {}),
+        "associatedOrders": [{"orderId": original_id, "associationType": association}],
+    }
+
+
 def merge(order: Any, data: dict[str, Any], included: frozenset[str] | set[str]) -> None:
     """Add the order's extra fragments to its API form (`Order.to_api`)."""
     extra = getattr(order, "extra", None) or {}
     programs = list(data.get("programs") or []) + [p for p in extra.get("programs", []) if p]
     if programs:
         data["programs"] = programs
+    if extra.get("associatedOrders"):
+        data["associatedOrders"] = extra["associatedOrders"]
     if "TAX" in included and extra.get("tax"):
         data["tax"] = extra["tax"]
     if "FULFILLMENT" in included and extra.get("ship_by_end") is not None and "fulfillment" in data:

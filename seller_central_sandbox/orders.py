@@ -465,6 +465,9 @@ class Kind:
     features: tuple[str, ...] | list[str] = ()  # order_kinds.FEATURES: premium, gift, customization, br_address, tax...
     programs: tuple[str, ...] | list[str] = ()  # further Order.programs values (order_kinds.PROGRAMS)
     skus: tuple[str, ...] | list[str] = ()  # one item per seller SKU given, instead of the catalogue's own SKUs
+    # A replacement (or exchange) Amazon sends free of charge for this original order (associatedOrders).
+    replaces: str | None = None
+    association: str = "REPLACEMENT_ORIGINAL_ID"
 
 
 class OrderFactory:
@@ -575,6 +578,8 @@ class OrderFactory:
         )
         if kind.features or kind.programs:
             order_kinds.apply(order, kind.features, kind.programs)
+        if kind.replaces:
+            order_kinds.make_replacement(order, kind.replaces, kind.association)
         return order
 
     def tracking(self, order: Order) -> dict[str, str]:

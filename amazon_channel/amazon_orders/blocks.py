@@ -27,7 +27,11 @@ def payment_shipping_block(request: HttpRequest, order: Order) -> str | None:
     amazon_order = selectors.amazon_order_for_commerce_order(order_id=order.pk)
     return render_to_string(
         "amazon_channel/amazon_orders/blocks/payment_shipping.html",
-        {"order": order, "amazon_order": amazon_order},
+        {
+            "order": order,
+            "amazon_order": amazon_order,
+            "related": selectors.related_orders(amazon_order) if amazon_order else None,
+        },
         request=request,
     )
 

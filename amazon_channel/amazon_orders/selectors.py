@@ -65,6 +65,29 @@ def amazon_order_for_commerce_order(*, order_id: int) -> AmazonOrder | None:
     return AmazonOrder.objects.select_related("store").filter(commerce_order_id=order_id).first()
 
 
+@dataclass(frozen=True)
+class RelatedOrders:
+    """A replacement's original, and an original's replacements or exchanges (associatedOrders), both ways."""
+
+    original_number: str  # the original's Amazon order number; "" when this order replaces none
+    original: AmazonOrder | None  # the original, when it is in this store
+    replacements: list[AmazonOrder]
+
+    def __bool__(self) -> bool:
+        return bool(self.original_number or self.replacements)
+
+
+def related_orders(amazon_order: AmazonOrder) -> RelatedOrders:
+    """Two indexed look-ups in the order's store, however many replacements."""
+    number = amazon_order.replaces_amazon_order_id
+    linked = AmazonOrder.objects.filter(store_id=amazon_order.store_id).only(
+        "id", "store_id", "amazon_order_id", "status", "association_type", "replaces_amazon_order_id"
+    )
+    original = linked.filter(amazon_order_id=number).first() if number else None
+    replacements = list(linked.filter(replaces_amazon_order_id=amazon_order.amazon_order_id).order_by("id"))
+    return RelatedOrders(original_number=number, original=original, replacements=replacements)
+
+
 def is_in_store_pickup(*, order_id: int) -> bool:
     return AmazonOrder.objects.filter(commerce_order_id=order_id, is_in_store_pickup=True).exists()
 

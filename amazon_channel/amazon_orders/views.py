@@ -64,6 +64,7 @@ def _render_detail(
             "items": list(amazon_order.items.all()),
             "status_changes": list(amazon_order.status_changes.all()),
             "stock_reservations": selectors.stock_reservations(amazon_order),
+            "related": selectors.related_orders(amazon_order),
             "pending_cancel": selectors.pending_cancel_request(amazon_order),
             "shipment_under_way": selectors.shipment_under_way(amazon_order),
             "address_can_change": selectors.address_can_change(amazon_order),

@@ -10,6 +10,9 @@ CHANNEL = "amazon"
 FROM_AMAZON = "amazon_import"
 PAYMENT_METHOD = "amazon_payment"
 PAYMENT_TITLE = "Amazon Channel Payment"
+# A replacement or exchange Amazon sends for an original order: the buyer pays nothing, so no payment is taken.
+REPLACEMENT_PAYMENT_METHOD = "amazon_replacement"
+REPLACEMENT_PAYMENT_TITLE = "Amazon Replacement (no payment)"
 
 
 def is_amazon_order(order: Any) -> bool:

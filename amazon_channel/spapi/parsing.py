@@ -326,6 +326,11 @@ def parse_order(raw: Any) -> types.Order:
             deliver_by.get("latestDateTime"), what="deliverByWindow.latestDateTime"
         ),
         programs=programs,
+        associated_orders=[
+            types.AssociatedOrder(order_id=order, association_type=str(a.get("associationType") or ""))
+            for a in (_obj(a, "associatedOrders[]") for a in _list(raw.get("associatedOrders"), "associatedOrders"))
+            if (order := _str(a.get("orderId")))
+        ],
     )
 
 

@@ -118,6 +118,16 @@ class Cancellation:
     cancelled_by: str | None = None
 
 
+# associatedOrders[].associationType values that name this order's original (the model's possible values).
+ORIGINAL_ASSOCIATIONS = ("REPLACEMENT_ORIGINAL_ID", "EXCHANGE_ORIGINAL_ID")
+
+
+@dataclass(frozen=True)
+class AssociatedOrder:
+    order_id: str
+    association_type: str
+
+
 @dataclass(frozen=True)
 class Order:
     order_id: str
@@ -143,6 +153,12 @@ class Order:
     earliest_ship_date: datetime | None = None
     latest_delivery_date: datetime | None = None
     programs: list[str] = field(default_factory=list)
+    associated_orders: list[AssociatedOrder] = field(default_factory=list)
+
+    @property
+    def replaces(self) -> AssociatedOrder | None:
+        """The original order this one replaces or exchanges (a replacement Amazon sends free of charge)."""
+        return next((a for a in self.associated_orders if a.association_type in ORIGINAL_ASSOCIATIONS), None)
 
     @property
     def currency(self) -> str | None:

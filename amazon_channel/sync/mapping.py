@@ -26,6 +26,7 @@ def order_row(store: AmazonStore, order: types.Order, now: datetime) -> AmazonOr
     shipped = sum(item.quantity_shipped or 0 for item in order.items)
     ordered = sum(item.quantity_ordered or 0 for item in order.items)
     address = AmazonAddress.from_recipient(recipient)
+    original = order.replaces
     return build_row(
         AmazonOrder,
         store=store,
@@ -47,6 +48,8 @@ def order_row(store: AmazonStore, order: types.Order, now: datetime) -> AmazonOr
         purchase_order_number=(buyer.purchase_order_number or "")[:128] if buyer else "",
         programs=list(order.programs),
         latest_delivery_date=order.latest_delivery_date,
+        replaces_amazon_order_id=original.order_id[:64] if original else "",
+        association_type=original.association_type if original else "",
         shipping_address=address.as_json() if address else {},
         currency=currency,
         grand_total=amount(order.order_total),

@@ -42,6 +42,8 @@ ORDER_FIELDS_FROM_AMAZON = [
     "purchase_order_number",
     "programs",
     "latest_delivery_date",
+    "replaces_amazon_order_id",
+    "association_type",
     "shipping_address",
     "currency",
     "grand_total",

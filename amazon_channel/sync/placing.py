@@ -24,7 +24,14 @@ from orders.services import (
 )
 
 from ..core.address import AmazonAddress, split_name
-from ..core.channel import CHANNEL, FROM_AMAZON, PAYMENT_METHOD, PAYMENT_TITLE
+from ..core.channel import (
+    CHANNEL,
+    FROM_AMAZON,
+    PAYMENT_METHOD,
+    PAYMENT_TITLE,
+    REPLACEMENT_PAYMENT_METHOD,
+    REPLACEMENT_PAYMENT_TITLE,
+)
 from ..core.communication import record_communication
 from ..models import ZERO, AmazonOrder, AmazonOrderItem, AmazonStore
 from .result import ImportRefused, ImportResult
@@ -129,6 +136,9 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
     e.g. for Amazon-fulfilled orders) never blocks the import: it falls back and says so on the order."""
     if not items:
         raise ImportRefused(_("Amazon sent the order without items."))
+    # Amazon charges nothing for a replacement or exchange: the Commerce order takes no payment, whatever prices the
+    # items carry (they are the original's to credit, not this order's).
+    free = bool(row.replaces_amazon_order_id)
     new_items = []
     for item in items:
         if item.unit_price is None and item.item_price is None:
@@ -144,9 +154,9 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
                 sku=item.seller_sku or item.asin or item.order_item_id,
                 name=item.title or item.seller_sku or item.asin or item.order_item_id,
                 qty=qty,
-                price=unit,
-                tax_amount=item.item_tax or ZERO,
-                discount_amount=item.promotion_discount or ZERO,
+                price=ZERO if free else unit,
+                tax_amount=ZERO if free else item.item_tax or ZERO,
+                discount_amount=ZERO if free else item.promotion_discount or ZERO,
                 external_item_id=item.order_item_id,
                 gift_message=item.gift_message,
             )
@@ -169,8 +179,13 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
     first, last = split_name(buyer_name)
     shipping = address.commerce_address(email=email, name=buyer_name)
     billing = NewAddress(**{**vars(shipping), "first_name": first, "last_name": last, "company": row.buyer_company})
-    shipping_amount = sum((item.shipping_price for item in items), ZERO)
-    shipping_tax = sum((item.shipping_tax for item in items), ZERO)
+    shipping_amount = ZERO if free else sum((item.shipping_price for item in items), ZERO)
+    shipping_tax = ZERO if free else sum((item.shipping_tax for item in items), ZERO)
+    if free:
+        notes.append(
+            _("%(kind)s for Amazon order %(number)s: Amazon charged the buyer nothing, so no payment was taken.")
+            % {"kind": row.get_association_type_display(), "number": row.replaces_amazon_order_id}
+        )
     level = row.ship_service_level or _("Standard")
     comment = _("Imported from Amazon: order %(number)s (%(channel)s, marketplace %(marketplace)s).") % {
         "number": row.amazon_order_id,
@@ -196,8 +211,8 @@ def build_new_order(*, store: AmazonStore, row: AmazonOrder, items: list[AmazonO
         currency=row.currency or None,
         shipping_amount=shipping_amount,
         shipping_tax_amount=shipping_tax,
-        payment_method=PAYMENT_METHOD,
-        payment_method_title=PAYMENT_TITLE,
+        payment_method=REPLACEMENT_PAYMENT_METHOD if free else PAYMENT_METHOD,
+        payment_method_title=REPLACEMENT_PAYMENT_TITLE if free else PAYMENT_TITLE,
         shipping_method="amazon_" + "".join(ch if ch.isalnum() else "_" for ch in level.lower())[:50],
         shipping_description=f"Amazon {level}",
         created_at=row.purchase_date,
