@@ -257,6 +257,9 @@ class AmazonOrder(models.Model):
 
     currency = models.CharField(max_length=3, blank=True)
     grand_total = models.DecimalField(_("Grand Total"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # The items' tax and shipping tax, as last read from Amazon: the store dashboard's net before fees is the grand
+    # total less this, summed over a month without reading a month of items.
+    tax_total = models.DecimalField(_("tax"), max_digits=14, decimal_places=2, default=ZERO)
     items_shipped = models.PositiveIntegerField(default=0)
     items_unshipped = models.PositiveIntegerField(default=0)
     # Amazon's packages (carrier, tracking number, ship date, items), as last read from Amazon.

@@ -243,6 +243,7 @@ def load(total: int, batch: int, jobs: int) -> None:
                 "buyer_name": "o.billing_name",
                 "currency": "'USD'",
                 "grand_total": "o.grand_total",
+                "tax_total": "o.tax_amount",
                 "commerce_order_id": "o.id",
             },
             f"{batch_orders} WHERE o.channel = 'amazon'",

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, F, Func, IntegerField, Q, QuerySet, Subquery, Sum, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from amazon_channel.models import AmazonOrder, AmazonOrderItem, AmazonOrderStatus, AmazonStore, OutboundUpdate
+from amazon_channel.models import AmazonOrder, AmazonOrderStatus, AmazonStore, OutboundUpdate
 from amazon_channel.sync import FATE_CONDITIONS, FATE_LABELS, ship_by_condition
 
 from . import caching
@@ -64,14 +63,6 @@ def amazon_revenue_cache_key(store_id: int) -> str:
 def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[AmazonRevenue]:
     now = now or timezone.now()
     week = Q(purchase_date__gte=now - timedelta(days=7))
-    # Each order's tax, summed in the same query (joining the items would count a grand total once per item).
-    order_tax = (
-        AmazonOrderItem.objects.filter(amazon_order=OuterRef("pk"))
-        .order_by()
-        .values("amazon_order")
-        .annotate(tax=Sum(F("item_tax") + F("shipping_tax")))
-        .values("tax")
-    )
     rows = (
         AmazonOrder.objects.filter(store=store, purchase_date__gte=now - timedelta(days=30), purchase_date__lte=now)
         .exclude(status=AmazonOrderStatus.CANCELLED)
@@ -81,7 +72,7 @@ def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[
             week=Sum("grand_total", filter=week),
             orders_month=Count("pk"),
             orders_week=Count("pk", filter=week),
-            net=Sum(F("grand_total") - Coalesce(Subquery(order_tax), ZERO)),
+            net=Sum(F("grand_total") - F("tax_total")),
         )
         .order_by("-month")
     )

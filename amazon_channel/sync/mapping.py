@@ -53,6 +53,7 @@ def order_row(store: AmazonStore, order: types.Order, now: datetime) -> AmazonOr
         shipping_address=address.as_json() if address else {},
         currency=currency,
         grand_total=amount(order.order_total),
+        tax_total=sum(((amount(i.item_tax) or ZERO) + (amount(i.shipping_tax) or ZERO) for i in order.items), ZERO),
         items_shipped=shipped,
         items_unshipped=max(ordered - shipped, 0),
         packages=[

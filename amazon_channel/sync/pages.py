@@ -47,6 +47,7 @@ ORDER_FIELDS_FROM_AMAZON = [
     "shipping_address",
     "currency",
     "grand_total",
+    "tax_total",
     "items_shipped",
     "items_unshipped",
     "packages",

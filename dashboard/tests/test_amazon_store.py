@@ -237,3 +237,32 @@ def test_sync_now_is_post_only_and_needs_the_sync_permission(client, django_capt
     assert (
         'data-testid="sync-now"' not in client.get(reverse("dashboard:amazon_store", args=[store.pk])).content.decode()
     )
+
+
+def test_net_before_fees_is_the_grand_total_less_the_orders_tax_also_for_orders_stored_before_the_column():
+    """Migration 0019 gives orders already stored their items' tax; the dashboard then reads it off the order."""
+    import importlib
+
+    from amazon_channel.models import AmazonOrderItem
+
+    store = AmazonStoreFactory()
+    now = timezone.now()
+    taxed = AmazonOrderFactory(store=store, grand_total=Decimal("110.00"), purchase_date=now - timedelta(days=2))
+    untaxed = AmazonOrderFactory(store=store, grand_total=Decimal("50.00"), purchase_date=now - timedelta(days=3))
+    for n, (tax, shipping_tax) in enumerate([(Decimal("8.00"), Decimal("1.50")), (Decimal("0.50"), Decimal("0.00"))]):
+        AmazonOrderItem.objects.create(
+            amazon_order=taxed, order_item_id=f"item-{n}", item_tax=tax, shipping_tax=shipping_tax
+        )
+    AmazonOrder.objects.filter(pk__in=[taxed.pk, untaxed.pk]).update(tax_total=Decimal("99.00"))  # stale / unset
+
+    migration = importlib.import_module("amazon_channel.migrations.0019_amazon_order_tax_total")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.Migration.backfill)
+
+    taxed.refresh_from_db()
+    untaxed.refresh_from_db()
+    assert taxed.tax_total == Decimal("10.00")
+    assert untaxed.tax_total == Decimal("99.00")  # no items: left as the importer wrote it
+    (revenue,) = amazon_selectors.amazon_revenue(store=store)
+    assert revenue.last_30_days == Decimal("160.00")
+    assert revenue.net_30_days == Decimal("160.00") - Decimal("10.00") - Decimal("99.00")
