@@ -15,7 +15,6 @@ from freezegun import freeze_time
 
 from amazon_channel.core import client as clients
 from amazon_channel.models import AmazonOrder, AmazonStore
-from amazon_channel.spapi.ratelimit import NoPacing
 from amazon_channel.sync import ImportResult, import_orders, process_orders, recover_order
 from amazon_channel.testing.factories import AmazonStoreFactory
 from orders.models import Order, OrderComment, Product, StockReservation
@@ -28,15 +27,7 @@ US = "ATVPDKIKX0DER"
 
 
 @pytest.fixture
-def store(sandbox, settings, monkeypatch) -> AmazonStore:
-    settings.SPAPI_ENDPOINTS = {"na": sandbox.url, "eu": sandbox.url, "fe": sandbox.url}
-    settings.LWA_ENDPOINT = sandbox.lwa_endpoint
-    real_client_for_store = clients.client_for_store
-
-    def fast_client(store, **options):
-        return real_client_for_store(store, rate_limiter=NoPacing(), sleep=lambda seconds: None, **options)
-
-    monkeypatch.setattr(clients, "client_for_store", fast_client)
+def store(unpaced_sandbox) -> AmazonStore:
     return AmazonStoreFactory(reserve_pending_stock=True, stock_reservation_days=3)
 
 
