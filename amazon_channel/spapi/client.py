@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urljoin
 
@@ -27,21 +26,22 @@ import requests
 from . import auth, parsing, types
 from .config import SpApiConfig
 from .errors import (
+    LWA_OPERATION,
     AuthError,
-    InvalidRequestError,
     MalformedResponseError,
-    NotFoundError,
     ServerError,
     SpApiError,
     ThrottledError,
     TransportError,
+    error_from_response,
+    retry_after,
+    token_rejected,
 )
 from .ratelimit import RATES, RateLimiter, RateTable, Turn, build_rate_limiter
 
 logger = logging.getLogger(__name__)
 
 VERSION = "1.0"
-LWA_OPERATION = "lwaToken"
 ORDERS_PATH = "/orders/2026-01-01/orders"
 FEEDS_PATH = "/feeds/2021-06-30"
 _RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -64,72 +64,6 @@ def _csv(values: Iterable[str] | None) -> str | None:
         values = [values]
     joined = ",".join(str(v) for v in values)
     return joined or None
-
-
-def _token_rejected(error: SpApiError) -> bool:
-    """A 401, or a 403 whose text says the access token expired or is invalid: worth one fresh token."""
-    if error.status == 401:
-        return True
-    if error.status != 403:
-        return False
-    text = f"{error.code} {error.message} {error.details}".lower()
-    return "token" in text and any(word in text for word in ("expired", "invalid", "revoked", "malformed"))
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def error_from_response(operation: str, response: requests.Response) -> SpApiError:
-    """The typed error for a non-success response, with Amazon's (or LWA's) code, message and details."""
-    status = response.status_code
-    request_id = response.headers.get("x-amzn-RequestId") or response.headers.get("x-amz-request-id")
-    code, message, details, errors = "", "", "", []
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("errors"), list):
-        errors = [e for e in body["errors"] if isinstance(e, dict)]
-        if errors:
-            code = str(errors[0].get("code") or "")
-            message = str(errors[0].get("message") or "")
-            details = str(errors[0].get("details") or "")
-    elif isinstance(body, dict) and isinstance(body.get("error"), str):  # Login with Amazon
-        code = body["error"]
-        message = str(body.get("error_description") or "")
-        errors = [body]
-    if not message:
-        text = (response.text or "").strip()
-        message = text[:300] if text and not text.startswith("<") else (response.reason or f"HTTP {status}")
-    kwargs: dict[str, Any] = {"errors": errors, "retry_after": _retry_after(response)}
-    args = (operation, status, code, message, request_id, details)
-    if operation == LWA_OPERATION and 400 <= status < 500 and status != 429:
-        return AuthError(*args, **kwargs)  # invalid_client / invalid_grant / ...: a wrong credential
-    if status == 429:
-        return ThrottledError(*args, **kwargs)
-    if status >= 500:
-        return ServerError(*args, **kwargs)
-    if status in (401, 403):
-        return AuthError(*args, **kwargs)
-    if status == 404:
-        return NotFoundError(*args, **kwargs)
-    if 400 <= status < 500:
-        return InvalidRequestError(*args, **kwargs)
-    return SpApiError(*args, **kwargs)
 
 
 class SpApiClient:
@@ -230,7 +164,7 @@ class SpApiClient:
         key = f"{self.config.seller_id}:{operation}"
         if response is not None and response.status_code == 429:
             # Amazon's bucket is empty: ours too, so this call and every other one for the seller waits its turn.
-            self._limiter.drain(key, rate, burst, retry_after=_retry_after(response))
+            self._limiter.drain(key, rate, burst, retry_after=retry_after(response))
         else:
             # Answered (or given up on): whenever Amazon took the token, it was before now.
             self._limiter.settle(key, rate, burst, turn.number)
@@ -340,7 +274,7 @@ class SpApiClient:
                         )
                 else:
                     error = error_from_response(operation, response)
-                    if signed and not refreshed_token and isinstance(error, AuthError) and _token_rejected(error):
+                    if signed and not refreshed_token and isinstance(error, AuthError) and token_rejected(error):
                         # The cached token expired early or was revoked: one fresh token, one more try.
                         refreshed_token = True
                         self._notify(operation, error)

@@ -6,7 +6,14 @@ HTTP status, so the store's communication log can show it and support can quote 
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import requests
+
+LWA_OPERATION = "lwaToken"
 
 
 class SpApiError(Exception):
@@ -129,3 +136,72 @@ __all__ = [
     "ThrottledError",
     "TransportError",
 ]
+
+
+# Reading an answer that failed: the typed error, whether a fresh token may help, how long Amazon asks us to wait.
+
+
+def token_rejected(error: SpApiError) -> bool:
+    """A 401, or a 403 whose text says the access token expired or is invalid: worth one fresh token."""
+    if error.status == 401:
+        return True
+    if error.status != 403:
+        return False
+    text = f"{error.code} {error.message} {error.details}".lower()
+    return "token" in text and any(word in text for word in ("expired", "invalid", "revoked", "malformed"))
+
+
+def retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def error_from_response(operation: str, response: requests.Response) -> SpApiError:
+    """The typed error for a non-success response, with Amazon's (or LWA's) code, message and details."""
+    status = response.status_code
+    request_id = response.headers.get("x-amzn-RequestId") or response.headers.get("x-amz-request-id")
+    code, message, details, errors = "", "", "", []
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        errors = [e for e in body["errors"] if isinstance(e, dict)]
+        if errors:
+            code = str(errors[0].get("code") or "")
+            message = str(errors[0].get("message") or "")
+            details = str(errors[0].get("details") or "")
+    elif isinstance(body, dict) and isinstance(body.get("error"), str):  # Login with Amazon
+        code = body["error"]
+        message = str(body.get("error_description") or "")
+        errors = [body]
+    if not message:
+        text = (response.text or "").strip()
+        message = text[:300] if text and not text.startswith("<") else (response.reason or f"HTTP {status}")
+    kwargs: dict[str, Any] = {"errors": errors, "retry_after": retry_after(response)}
+    args = (operation, status, code, message, request_id, details)
+    if operation == LWA_OPERATION and 400 <= status < 500 and status != 429:
+        return AuthError(*args, **kwargs)  # invalid_client / invalid_grant / ...: a wrong credential
+    if status == 429:
+        return ThrottledError(*args, **kwargs)
+    if status >= 500:
+        return ServerError(*args, **kwargs)
+    if status in (401, 403):
+        return AuthError(*args, **kwargs)
+    if status == 404:
+        return NotFoundError(*args, **kwargs)
+    if 400 <= status < 500:
+        return InvalidRequestError(*args, **kwargs)
+    return SpApiError(*args, **kwargs)
