@@ -10,6 +10,14 @@ from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+MAX_ID = 2**63 - 1
+
+
+def posted_ids(request: HttpRequest, field: str = "ids") -> list[int]:
+    """The checked rows' ids. Ids beyond the database's bigint select nothing (and never reach it: PostgreSQL would
+    refuse the query)."""
+    return [int(v) for v in request.POST.getlist(field) if v.isdigit() and int(v) <= MAX_ID]
+
 
 @dataclass
 class MassActionResult:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import print_views, store_views, views
 
 app_name = "orders"
 urlpatterns = [
@@ -17,14 +17,14 @@ urlpatterns = [
     path("orders/<int:order_id>/comment/", views.order_comment, name="order_comment"),
     path("invoices/", views.invoice_grid, name="invoice_grid"),
     path("invoices/<int:invoice_id>/", views.invoice_view, name="invoice_view"),
-    path("invoices/<int:invoice_id>/print/", views.invoice_print, name="invoice_print"),
+    path("invoices/<int:invoice_id>/print/", print_views.invoice_print, name="invoice_print"),
     path("shipments/", views.shipment_grid, name="shipment_grid"),
     path("shipments/<int:shipment_id>/", views.shipment_view, name="shipment_view"),
-    path("shipments/<int:shipment_id>/print/", views.shipment_print, name="shipment_print"),
+    path("shipments/<int:shipment_id>/print/", print_views.shipment_print, name="shipment_print"),
     path("credit-memos/", views.creditmemo_grid, name="creditmemo_grid"),
     path("credit-memos/<int:credit_memo_id>/", views.creditmemo_view, name="creditmemo_view"),
-    path("credit-memos/<int:credit_memo_id>/print/", views.creditmemo_print, name="creditmemo_print"),
-    path("documents/<str:kind>/print/", views.documents_print, name="documents_print"),
-    path("stores/information/", views.store_information, name="store_information"),
-    path("stores/<int:store_id>/information/", views.store_information, name="store_information"),
+    path("credit-memos/<int:credit_memo_id>/print/", print_views.creditmemo_print, name="creditmemo_print"),
+    path("documents/<str:kind>/print/", print_views.documents_print, name="documents_print"),
+    path("stores/information/", store_views.store_information, name="store_information"),
+    path("stores/<int:store_id>/information/", store_views.store_information, name="store_information"),
 ]

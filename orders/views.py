@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,21 +14,30 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from admin_ui.formatting import currency_places
-from admin_ui.mass_actions import report_mass_action, run_mass_action
+from admin_ui.mass_actions import posted_ids, report_mass_action, run_mass_action
 from admin_ui.permissions import permission_required
 
-from . import action_guards, document_lines, documents, rules, selectors, services, ship_guards, view_blocks
+from . import (
+    action_guards,
+    document_lines,
+    documents,
+    print_views,
+    rules,
+    selectors,
+    services,
+    ship_guards,
+    view_blocks,
+)
 from .buyer_data import csv_columns_for, may_view_buyer_data
 from .forms import (
     CommentForm,
     CreditMemoForm,
     InvoiceForm,
     ShipmentForm,
-    StoreInformationForm,
     credit_memo_form_class,
 )
 from .grids import CreditMemoGrid, InvoiceGrid, OrderGrid, ShipmentGrid
-from .models import CreditMemo, Invoice, Order, OrderItem, Shipment, Store
+from .models import CreditMemo, Invoice, Order, OrderItem, Shipment
 from .services import OrderActionRefused
 
 # --- grids --------------------------------------------------------------------------------------------------------
@@ -259,101 +267,6 @@ def creditmemo_view(request: HttpRequest, credit_memo_id: int) -> HttpResponse:
         "blocks": view_blocks.render("credit_memo", request, memo),
     }
     return render(request, "orders/creditmemo_view.html", context)
-
-
-# --- printing -----------------------------------------------------------------------------------------------------
-
-PRINT_NAMES = {
-    documents.INVOICE: "invoice",
-    documents.PACKING_SLIP: "packing-slip",
-    documents.CREDIT_MEMO: "credit-memo",
-}
-
-
-def _print_one(request: HttpRequest, kind: str, document_id: int) -> HttpResponse:
-    model = documents.DOCUMENT_MODELS[kind]
-    try:
-        data = documents.document_pdf(kind, document_id, mask_buyer_data=not may_view_buyer_data(request.user))
-    except model.DoesNotExist:
-        raise Http404 from None
-    number = model.objects.values_list("increment_id", flat=True).get(pk=document_id)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{PRINT_NAMES[kind]}-{number}.pdf"'
-    return response
-
-
-@permission_required("orders.view_invoice")
-def invoice_print(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    return _print_one(request, documents.INVOICE, invoice_id)
-
-
-@permission_required("orders.view_shipment")
-def shipment_print(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    return _print_one(request, documents.PACKING_SLIP, shipment_id)
-
-
-@permission_required("orders.view_creditmemo")
-def creditmemo_print(request: HttpRequest, credit_memo_id: int) -> HttpResponse:
-    return _print_one(request, documents.CREDIT_MEMO, credit_memo_id)
-
-
-def _stream_documents(request: HttpRequest, selection, *, filename: str, back: str) -> HttpResponse:
-    """One PDF of the selection, laid out into a temporary file and streamed from it."""
-    if not len(selection):
-        messages.warning(request, _("There are no printable documents for the selected items."))
-        return redirect(back)
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse once streamed
-    try:
-        documents.write_documents(selection, spool, mask_buyer_data=not may_view_buyer_data(request.user))
-    except documents.TooManyDocuments as refusal:
-        spool.close()
-        messages.error(request, str(refusal))
-        return redirect(back)
-    spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type="application/pdf")
-
-
-PRINT_ACTIONS = {
-    # order grid action: (kinds printed, permission, file name)
-    "print_invoices": ((documents.INVOICE,), "orders.view_invoice", "invoices.pdf"),
-    "print_packing_slips": ((documents.PACKING_SLIP,), "orders.view_shipment", "packing-slips.pdf"),
-    "print_credit_memos": ((documents.CREDIT_MEMO,), "orders.view_creditmemo", "credit-memos.pdf"),
-    "print_all": (documents.KINDS, None, "documents.pdf"),
-}
-DOC_GRIDS = {
-    documents.INVOICE: ("orders:invoice_grid", "orders.view_invoice", "invoices.pdf"),
-    documents.PACKING_SLIP: ("orders:shipment_grid", "orders.view_shipment", "packing-slips.pdf"),
-    documents.CREDIT_MEMO: ("orders:creditmemo_grid", "orders.view_creditmemo", "credit-memos.pdf"),
-}
-
-
-def _print_orders(request: HttpRequest, action: str, ids: list[int], back: str) -> HttpResponse:
-    kinds, permission, filename = PRINT_ACTIONS[action]
-    if permission is None:  # Print All: the kinds this person may see
-        kinds = tuple(kind for kind in kinds if request.user.has_perm(DOC_GRIDS[kind][1]))
-    elif not request.user.has_perm(permission):
-        raise PermissionDenied
-    if not ids:
-        messages.warning(request, _("Select at least one order."))
-        return redirect(back)
-    return _stream_documents(request, documents.document_ids_for_orders(ids, kinds), filename=filename, back=back)
-
-
-@require_POST
-def documents_print(request: HttpRequest, kind: str) -> HttpResponse:
-    """Print the documents checked on the Invoices / Shipments / Credit Memos grid."""
-    if kind not in DOC_GRIDS:
-        raise Http404
-    grid_url, permission, filename = DOC_GRIDS[kind]
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-    back = reverse(grid_url) + (f"?{request.POST['query']}" if request.POST.get("query") else "")
-    ids = posted_ids(request)
-    if not ids:
-        messages.warning(request, _("Select at least one document."))
-        return redirect(back)
-    selection = documents.DocumentSelection([(kind, pk) for pk in dict.fromkeys(ids)])
-    return _stream_documents(request, selection, filename=filename, back=back)
 
 
 # --- actions ------------------------------------------------------------------------------------------------------
@@ -608,15 +521,6 @@ def _counted(singular: str, plural: str):
     return lambda n: ngettext(singular, plural, n) % {"count": n}
 
 
-MAX_ID = 2**63 - 1
-
-
-def posted_ids(request: HttpRequest) -> list[int]:
-    """The checked rows' ids. Ids beyond the database's bigint select nothing (and never reach it: PostgreSQL would
-    refuse the query)."""
-    return [int(v) for v in request.POST.getlist("ids") if v.isdigit() and int(v) <= MAX_ID]
-
-
 MASS_ACTIONS = {
     # action: (permission, service, "N orders were ...", "N orders could not be ...:"), whole sentences to translate
     "cancel": (
@@ -654,8 +558,8 @@ def order_mass_action(request: HttpRequest) -> HttpResponse:
         grid.csv_columns = csv_columns_for(request.user, grid.csv_columns)
         rows = grid.sorted().filter(pk__in=ids).iterator(chunk_size=2000) if ids else None
         return grid.csv_response("orders.csv", rows)
-    if action in PRINT_ACTIONS:
-        return _print_orders(request, action, list(dict.fromkeys(ids)), back)
+    if action in print_views.PRINT_ACTIONS:
+        return print_views.print_orders(request, action, list(dict.fromkeys(ids)), back)
     if action not in MASS_ACTIONS:
         messages.error(request, _("Choose an action."))
         return redirect(back)
@@ -673,42 +577,3 @@ def order_mass_action(request: HttpRequest) -> HttpResponse:
     )
     report_mass_action(request, result, changed_text=changed_text, refused_text=refused_text)
     return redirect(back)
-
-
-# --- store information --------------------------------------------------------------------------------------------
-
-
-@permission_required("orders.change_store")
-def store_information(request: HttpRequest, store_id: int | None = None) -> HttpResponse:
-    stores = list(Store.objects.order_by("name").defer("logo"))
-    if not stores:
-        raise Http404
-    store = get_object_or_404(Store, pk=store_id) if store_id else Store.objects.get(pk=stores[0].pk)
-    form = StoreInformationForm(request.POST or None, request.FILES or None, instance=store)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        logo = (
-            data["logo_file"] if data.get("logo_file") else (None if data.get("remove_logo") else services.stores.KEEP)
-        )
-        try:
-            services.update_store_information(
-                store=store,
-                name=data["name"],
-                address=data["address"],
-                vat_number=data["vat_number"],
-                attach_invoice_pdf=data["attach_invoice_pdf"],
-                logo=logo,
-                actor=request.user,
-            )
-        except OrderActionRefused as refusal:
-            for field, errors in refusal.field_errors.items():
-                for error in errors:
-                    form.add_error(field, error)
-        else:
-            messages.success(request, _("You saved the store information."))
-            return redirect("orders:store_information", store.pk)
-    return render(
-        request,
-        "orders/store_information.html",
-        {"form": form, "store": store, "stores": stores, "title": _("Store Information")},
-    )

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from admin_ui.mass_actions import posted_ids
+
 from ..core.permissions import update_page
 from ..models import OutboundUpdate
 from . import scheduling
@@ -55,7 +57,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @update_page
 def retry_updates(request: HttpRequest) -> HttpResponse:
-    ids = [int(pk) for pk in request.POST.getlist("update") if pk.isdigit() and int(pk) < 2**63]
+    ids = posted_ids(request, "update")
     if not ids:
         messages.error(request, _("Choose the updates to send again."))
     else:
