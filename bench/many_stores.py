@@ -17,7 +17,12 @@ scaled-up delay), with AMAZON_IMPORT_QUEUE_SIZE = 2 × workers. While it runs, o
 `--arrive-every` seconds (real) and is imported by the next catch-up, which the bench requests for every caught-up
 store every 60 s / time scale (what each store's own beat entry does).
 
-Figures: per store the drain time of its backlog (from the start to the moment its last backlog order is stored)
+With `--stagger` the stores start one after another, evenly over one refill interval (1 / rate): each store's
+bucket is emptied at its own start, so the stores' pages fall due out of phase, as independent sellers' do. Without
+it every bucket is emptied before the start and every store's next page falls due at the same moment (the worst
+case: each refill, N pages queue behind each other).
+
+Figures: per store the drain time of its backlog (from its start to the moment its last backlog order is stored)
 over its quota minimum; the lag: the longest a store was due (its `sync_next_due_at` passed) without a turn queued or
 running, sampled every 0.2 s; 429 answers at the sandbox.
 """
@@ -49,6 +54,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1, help="pool processes per worker")
     parser.add_argument("--arrive-every", type=float, default=10.0)
     parser.add_argument("--max-seconds", type=float, default=300.0)
+    parser.add_argument(
+        "--stagger",
+        action="store_true",
+        help="start the stores one after another over one refill interval (their quotas out of phase, as real "
+        "sellers' are) instead of all at once",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         raise SystemExit("Set DATABASE_URL (PostgreSQL) and REDIS_URL (e.g. redis://127.0.0.1:6379/7).")
@@ -101,14 +112,29 @@ def main() -> None:
                 seller_id=seller, refresh_token=f"{CREDENTIALS['refresh_token']}.{seller}"
             )
             stores[store.pk] = seller
-        spend_sandbox_bursts(control.url, sellers)
         limiter = RedisRateLimiter(redis.Redis.from_url(settings.REDIS_URL))
-        for seller in sellers:
+
+        def start_store(pk: int) -> None:
+            """Empty the store's searchOrders bucket, at the sandbox and in our limiter, and make it due now."""
+            spend_sandbox_bursts(control.url, [stores[pk]])
             for _ in range(BURST):
-                limiter.acquire(f"{seller}:searchOrders", rate, BURST)
+                limiter.acquire(f"{stores[pk]}:searchOrders", rate, BURST)
+            started[pk] = time.time()
+            AmazonStore.objects.filter(pk=pk).update(sync_next_due_at=timezone.now())
+
+        started: dict[int, float] = {}
+        # Out of phase, store i starts i / N of a refill interval after the first; all at once, every store's
+        # bucket is emptied before the clock starts and every store's next page falls due at the same moment.
+        spacing = (1 / rate) / len(stores) if args.stagger else 0.0
+        offsets = {pk: i * spacing for i, pk in enumerate(stores)}
+        if not args.stagger:
+            for pk in stores:
+                start_store(pk)
         start = time.time()
         backlog_before = timezone.now() - timedelta(minutes=30)  # the backlog's orders, not the ones arriving
-        AmazonStore.objects.update(sync_next_due_at=timezone.now())
+        if not args.stagger:
+            started.update(dict.fromkeys(stores, start))
+            AmazonStore.objects.update(sync_next_due_at=timezone.now())
         minimum = args.pages / rate
         print(
             f"{args.stores} stores, {args.pages} pages each, rate {rate}/s: quota minimum {minimum:.1f} s a store; "
@@ -145,11 +171,22 @@ def main() -> None:
         arrivals = threading.Thread(target=arrive, args=(control, sellers, args.arrive_every, stop), daemon=True)
         drained: dict[int, float] = {}
         lag: dict[int, float] = dict.fromkeys(stores, 0.0)
+
+        def start_in_turn() -> None:
+            for pk, offset in offsets.items():
+                if stop.wait(max(0.0, start + offset - time.time())):
+                    return
+                start_store(pk)
+            close_old_connections()
+
+        starter = threading.Thread(target=start_in_turn, daemon=True)
         tick = max(10.0 / args.time_scale, 0.2)
         resync = 60.0 / args.time_scale
         last_tick = last_resync = 0.0
         try:
             arrivals.start()
+            if args.stagger:
+                starter.start()
             while time.time() - start < args.max_seconds:
                 now = time.time()
                 if now - last_tick >= tick:
@@ -157,9 +194,9 @@ def main() -> None:
                     last_tick = now
                 if now - last_resync >= resync:
                     # Each caught-up store's own beat entry: due now (its turn then comes through the queue).
-                    AmazonStore.objects.filter(sync_next_due_at__isnull=True, sync_queued_at__isnull=True).update(
-                        sync_next_due_at=timezone.now()
-                    )
+                    AmazonStore.objects.filter(
+                        pk__in=list(started), sync_next_due_at__isnull=True, sync_queued_at__isnull=True
+                    ).update(sync_next_due_at=timezone.now())
                     last_resync = now
                 moment = timezone.now()
                 # Due and not importing (queued or not: the wait in the queue counts).
@@ -169,13 +206,14 @@ def main() -> None:
                     lag[pk] = max(lag[pk], (moment - due).total_seconds())
                 for pk, count in (
                     AmazonOrder.objects.filter(
-                        store_id__in=[pk for pk in stores if pk not in drained], purchase_date__lt=backlog_before
+                        store_id__in=[pk for pk in list(started) if pk not in drained],
+                        purchase_date__lt=backlog_before,
                     )
                     .values_list("store_id")
                     .annotate(n=Count("id"))
                 ):
                     if count >= backlog:
-                        drained[pk] = time.time() - start
+                        drained[pk] = time.time() - started[pk]
                 if len(drained) == len(stores):
                     break
                 close_old_connections()
