@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -378,9 +380,20 @@ class Grid:
         field_path = self.sortable.get(key.lstrip("-"), key.lstrip("-"))
         prefix = "-" if descending else ""
         ordering = [prefix + field_path]
-        if field_path != self.tie_breaker:
+        if field_path != self.tie_breaker and not self._is_unique(field_path):
             ordering.append(prefix + self.tie_breaker)
         return ordering
+
+    def _is_unique(self, field_path: str) -> bool:
+        """A unique column orders the rows fully on its own; adding the tie-breaker would keep PostgreSQL from
+        reading the page straight off that column's unique index."""
+        if LOOKUP_SEP in field_path:
+            return False
+        try:
+            model_field = self.base_queryset.model._meta.get_field(field_path)
+        except FieldDoesNotExist:
+            return False
+        return bool(getattr(model_field, "unique", False)) and not getattr(model_field, "null", False)
 
     def sorted(self) -> QuerySet:
         return self.filtered().order_by(*self.ordering())

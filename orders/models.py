@@ -209,7 +209,10 @@ DEFAULT_STATUS_LABELS = (
 
 class Order(models.Model):
     increment_id = models.CharField(_("order #"), max_length=64, unique=True)
-    store = models.ForeignKey(Store, verbose_name=_("purchase point"), on_delete=models.PROTECT, related_name="orders")
+    # Indexed by order_store_sort (store, id), which also answers the foreign key's lookups.
+    store = models.ForeignKey(
+        Store, verbose_name=_("purchase point"), on_delete=models.PROTECT, related_name="orders", db_index=False
+    )
     # Where the order came from ("admin", "web", "amazon", ...) and that channel's own order number. Together they
     # are unique, so an importer can never create a second order for the same external order.
     channel = models.CharField(_("channel"), max_length=32, default="admin")
@@ -249,8 +252,8 @@ class Order(models.Model):
     shipping_amount = money_field(_("shipping & handling"))
     shipping_tax_amount = money_field(_("shipping tax"))
     tax_amount = money_field(_("tax"))  # all tax, items and shipping
-    grand_total = money_field(_("grand total (purchased)"), db_index=True)
-    base_grand_total = money_field(_("grand total (base)"), db_index=True)
+    grand_total = money_field(_("grand total (purchased)"))  # indexed for the grid's sort: Meta.indexes
+    base_grand_total = money_field(_("grand total (base)"))
 
     total_invoiced = money_field(_("total invoiced"))
     total_paid = money_field(_("total paid"))
@@ -288,10 +291,17 @@ class Order(models.Model):
             models.Index(fields=["state", "-created_at"], name="order_state_created"),
             models.Index(fields=["id"], condition=Q(needs_invoice=True), name="order_needs_invoice"),
             models.Index(fields=["id"], condition=Q(needs_shipment=True), name="order_needs_shipment"),
-            # The grid sorts by these; its searches on them are case-insensitive (orders/migrations/0003).
-            models.Index(fields=["customer_email"], name="order_customer_email"),
-            models.Index(fields=["billing_name"], name="order_billing_name"),
-            models.Index(fields=["shipping_name"], name="order_shipping_name"),
+            # The grid's sorts: the column, then id (its tie-breaker), so a page is read straight off the index even
+            # when thousands of orders share a value (a status, a purchase point, a repeat buyer's name); with the
+            # column alone PostgreSQL sorted every order of the first value: 3.6-21 s at 10M orders. Its searches
+            # on them are case-insensitive (orders/migrations/0003).
+            models.Index(fields=["customer_email", "id"], name="order_customer_email"),
+            models.Index(fields=["billing_name", "id"], name="order_billing_name"),
+            models.Index(fields=["shipping_name", "id"], name="order_shipping_name"),
+            models.Index(fields=["status", "id"], name="order_status_sort"),
+            models.Index(fields=["store", "id"], name="order_store_sort"),
+            models.Index(fields=["grand_total", "id"], name="order_grand_total_sort"),
+            models.Index(fields=["base_grand_total", "id"], name="order_base_total_sort"),
         ]
         permissions = [
             ("invoice_order", _("Can invoice orders")),
