@@ -21,8 +21,10 @@ missing row."""
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -56,10 +58,15 @@ def contribution(order: AmazonOrder) -> tuple[Key, tuple[int, int, Decimal, Deci
     return key, (1, 1, order.grand_total, order.tax_total)
 
 
+_batch = threading.local()  # per thread, as Django's connections are
+
+
 def record_changes(changes: Iterable[tuple[AmazonOrder | None, AmazonOrder | None]]) -> None:
     """Move each order's contribution from `before` (None: it did not exist) to `after` (None: it is gone), all in
-    one upsert. `before` must be the row as stored when the writer changed it (read under its lock)."""
-    deltas: dict[Key, list] = defaultdict(lambda: [0, 0, ZERO, ZERO])
+    one upsert (inside `batched()`: at its end). `before` must be the row as stored when the writer changed it (read
+    under its lock)."""
+    batch = getattr(_batch, "deltas", None)
+    deltas: dict[Key, list] = defaultdict(lambda: [0, 0, ZERO, ZERO]) if batch is None else batch
     for before, after in changes:
         for order, sign in ((before, -1), (after, 1)):
             part = contribution(order) if order is not None else None
@@ -67,6 +74,28 @@ def record_changes(changes: Iterable[tuple[AmazonOrder | None, AmazonOrder | Non
                 row = deltas[part[0]]
                 for n, value in enumerate(part[1]):
                     row[n] += sign * value
+    if batch is None:
+        _write(deltas)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Collect the changes recorded inside and write them in one upsert when it ends. A transaction that changes
+    several Amazon orders (an import page, a feed's accepted cancels) so locks the statistics rows after every order
+    row it locks, never between two: with every writer doing so there is no lock cycle between the two tables."""
+    if getattr(_batch, "deltas", None) is not None:
+        yield  # the outer batch writes
+        return
+    _batch.deltas = defaultdict(lambda: [0, 0, ZERO, ZERO])
+    try:
+        yield
+        deltas = _batch.deltas
+    finally:
+        _batch.deltas = None
+    _write(deltas)
+
+
+def _write(deltas: dict[Key, list]) -> None:
     # Sorted keys: the lock order every writer shares. A change that nets to zero writes nothing.
     rows = [key + tuple(values) for key, values in sorted(deltas.items()) if any(values)]
     add_to_rows(AmazonSalesHour, keys=KEYS, adds=ADDS, rows=rows)
@@ -103,4 +132,4 @@ def rebuild(apps=None) -> None:
         insert_select(table, [*KEYS, *ADDS], rows)
 
 
-__all__ = ["FIELDS", "contribution", "rebuild", "record_changes", "utc_hour"]
+__all__ = ["FIELDS", "batched", "contribution", "rebuild", "record_changes", "utc_hour"]

@@ -80,7 +80,15 @@ def process_orders(
 ) -> list[AmazonOrder]:
     """Upsert a page of Amazon orders (types.Order) and bring their Commerce orders in line; a few queries a page.
 
-    Runs inside the caller's transaction; one order failing is recorded on it and never blocks the others."""
+    Runs inside the caller's transaction; one order failing is recorded on it and never blocks the others. The
+    revenue statistics follow in one upsert at the end (orders set aside included)."""
+    with statistics.batched():
+        return _process_orders(store=store, orders=orders, actor=actor, result=result)
+
+
+def _process_orders(
+    *, store: AmazonStore, orders: Iterable[types.Order], actor: AbstractBaseUser | None, result: ImportResult
+) -> list[AmazonOrder]:
     latest: dict[str, object] = {}
     held = set(store.marketplace_ids)
     for order in orders:
@@ -143,7 +151,7 @@ def process_orders(
     new = [row for before, row in changes if before is None]
     outcome = apply_to_commerce(store=store, rows=new, items_of=items_of, actor=actor, result=result, save=False)
     upserted, stored_meanwhile = _save_amazon_orders(store, changes, items_of)
-    # The revenue statistics follow the page in one upsert, each order from the row it replaced (locked above).
+    # Each order moves in the revenue statistics from the row it replaced (locked above).
     statistics.record_changes(
         (before if before is not None else stored_meanwhile.get(row.amazon_order_id), row) for before, row in changes
     )
