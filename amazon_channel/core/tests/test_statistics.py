@@ -5,6 +5,8 @@ orders set aside and fetched again, Amazon's accepted cancels and shipments, ret
 from __future__ import annotations
 
 import importlib
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -227,3 +229,51 @@ def test_the_migration_backfills_the_table_from_the_orders(amazon_store, hours):
 
     assert table() == expected and len(expected) == 3
     assert (other.pk, datetime(2025, 1, 1, 23, tzinfo=UTC)) in {r[:2] for r in expected}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_an_accepted_cancel_committing_while_a_page_imports_the_order_is_counted_once(postgres_only):
+    """Amazon's accepted cancel holds the order's row while an import page brings Amazon's (older) copy of it: the
+    page waits for the cancel to commit and moves the order from the cancelled row it then reads, so the table
+    stays equal to the orders whichever commits first."""
+    from django.db import connection
+
+    store = AmazonStoreFactory()
+    order = amazon_order(purchased=timezone.now() - timedelta(hours=3))
+    (row,) = imported(store, order)
+    update = OutboundUpdate.objects.create(
+        store=store, amazon_order=row, kind=OutboundUpdate.Kind.CANCEL, idempotency_key="race", payload={}
+    )
+    locked, errors = threading.Event(), []
+
+    def cancel() -> None:
+        try:
+            with transaction.atomic():
+                amazon_state.reflect_accepted_cancel(update=update, now=timezone.now())
+                locked.set()
+                time.sleep(1.0)  # the page starts meanwhile and must wait for this commit
+        except Exception as exc:  # asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def import_page() -> None:
+        try:
+            locked.wait(10)
+            imported(store, with_changes(order, fulfillment_status="UNSHIPPED"))
+        except Exception as exc:  # asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=cancel), threading.Thread(target=import_page)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert errors == []
+    assert AmazonOrder.objects.get(pk=row.pk).status == "UNSHIPPED"  # Amazon's copy, written last
+    with transaction.atomic():
+        assert [r[3] for r in assert_exact()] == [1]
