@@ -213,6 +213,15 @@ def test_a_page_writes_the_statistics_in_one_statement(amazon_store, hours):
     assert len(assert_exact()) == 3
 
 
+def test_a_rebuilt_table_takes_later_changes_in_its_own_rows(amazon_store, hours):
+    imported(amazon_store, amazon_order(purchased=hours[0]))
+    statistics.rebuild()
+
+    imported(amazon_store, amazon_order(purchased=hours[0]))
+
+    assert list(AmazonSalesHour.objects.values_list("orders", flat=True)) == [2]  # the same row, not a second one
+
+
 def test_the_migration_backfills_the_table_from_the_orders(amazon_store, hours):
     imported(
         amazon_store,
