@@ -348,6 +348,26 @@ class AmazonOrder(models.Model):
 _FULFILLED_BY_LABELS = dict(AmazonOrder.FulfilledBy.choices)
 
 
+class AmazonSalesHour(models.Model):
+    """The Amazon orders of one store purchased in one UTC hour, per currency, not Cancelled (what the Amazon store
+    dashboard's revenue counts): how many, how many of them Amazon has priced (a grand total; Pending orders have
+    none), their grand total and the tax of those priced ones. Kept exact by every writer of an Amazon order's
+    status, totals, currency or purchase date (amazon_channel.core.statistics)."""
+
+    store = models.ForeignKey(AmazonStore, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    currency = models.CharField(max_length=3, blank=True)
+    orders = models.IntegerField(default=0)
+    priced = models.IntegerField(default=0)
+    grand_total = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+    tax_total = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "hour", "currency"], name="uniq_amazon_sales_hour"),
+        ]
+
+
 class AmazonOrderItem(models.Model):
     amazon_order = models.ForeignKey(AmazonOrder, on_delete=models.CASCADE, related_name="items")
     order_item_id = models.CharField(max_length=64)

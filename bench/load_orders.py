@@ -5,7 +5,8 @@
 A third of the orders come from Amazon (each with its Amazon order row), the rest from the admin; 1-4 items each,
 states spread like a live store, purchase dates over the last year. Increment ids "B<n>" never clash with real ones.
 Every column not named here gets the model field's default, so the loader keeps up with the models. Ends with
-`manage.py refresh_sales_statistics` (the dashboard's statistics tables) and VACUUM ANALYZE.
+`manage.py refresh_sales_statistics` and `refresh_amazon_sales_statistics` (the dashboards' statistics tables) and
+VACUUM ANALYZE.
 
 Fast enough for 10,000,000 orders: the secondary indexes, unique and foreign-key constraints of the four tables are
 dropped for the load and rebuilt after it (each index built once from sorted rows instead of ~30 B-trees updated at
@@ -289,6 +290,7 @@ def load(total: int, batch: int, jobs: int) -> None:
 
     phase = time.perf_counter()
     call_command("refresh_sales_statistics")
+    call_command("refresh_amazon_sales_statistics")
     print(f"statistics: {time.perf_counter() - phase:.0f} s", flush=True)
     phase = time.perf_counter()
     with connection.cursor() as cursor:

@@ -11,10 +11,11 @@ from django.db.models import Count, DecimalField, F, Func, IntegerField, Q, Quer
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from amazon_channel.models import AmazonOrder, AmazonOrderStatus, AmazonStore, OutboundUpdate
+from amazon_channel.models import AmazonOrder, AmazonOrderStatus, AmazonSalesHour, AmazonStore, OutboundUpdate
 from amazon_channel.sync import FATE_CONDITIONS, FATE_LABELS, ship_by_condition
 
 from . import caching
+from .periods import ceil_utc, floor_utc
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 AWAITING_SHIPMENT = [AmazonOrderStatus.UNSHIPPED, AmazonOrderStatus.PARTIALLY_SHIPPED]
@@ -50,10 +51,15 @@ def amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[A
     (a store sells in one marketplace, so normally one). Orders Amazon has not priced yet (Pending) add nothing.
 
     Like the store dashboard's figures, computed at most every DASHBOARD_CACHE_SECONDS per store when that is set
-    (dashboard.caching): summing a month of orders (25,000 at a million orders) costs 30-40 ms, more than the rest of
-    the page.
+    (dashboard.caching); read from the hourly statistics it costs a few milliseconds whatever the number of orders.
     """
     return caching.cached(amazon_revenue_cache_key(store.pk), lambda: _amazon_revenue(store=store, now=now))
+
+
+# The columns each part of the revenue's query gives per currency: orders, priced orders, grand total and tax of
+# those priced, for the month then the week.
+_REVENUE_COLUMNS = [f"{p}_{n}" for p in ("month", "week") for n in ("orders", "priced", "total", "tax")]
+ZERO_SUM = Decimal("0.00")
 
 
 def amazon_revenue_cache_key(store_id: int) -> str:
@@ -61,33 +67,83 @@ def amazon_revenue_cache_key(store_id: int) -> str:
 
 
 def _amazon_revenue(*, store: AmazonStore, now: datetime | None = None) -> list[AmazonRevenue]:
+    """The store's Amazon orders purchased in [now - 30 days, now] (and [now - 7 days, now]) not Cancelled, per
+    currency: whole UTC hours from the hourly statistics (AmazonSalesHour), the partial hours at the edges (from
+    each range's start to the next whole hour, the current hour up to `now`) from the orders through their (store,
+    purchase date) index. One UNION ALL query, exact to the microsecond; it reads 720 hourly rows and at most three
+    hours of orders instead of a month of orders (277,000 at 10,000,000 orders)."""
     now = now or timezone.now()
-    week = Q(purchase_date__gte=now - timedelta(days=7))
-    rows = (
-        AmazonOrder.objects.filter(store=store, purchase_date__gte=now - timedelta(days=30), purchase_date__lte=now)
+    month_start, week_start = now - timedelta(days=30), now - timedelta(days=7)
+    first_month_hour, first_week_hour, this_hour = (
+        ceil_utc(month_start, "hour"),
+        ceil_utc(week_start, "hour"),
+        floor_utc(now, "hour"),
+    )
+    month_edge = Q(purchase_date__gte=month_start, purchase_date__lt=first_month_hour)
+    week_edge = Q(purchase_date__gte=week_start, purchase_date__lt=first_week_hour)
+    current = Q(purchase_date__gte=this_hour, purchase_date__lte=now)
+    in_month, in_week, priced = month_edge | current, week_edge | current, Q(grand_total__isnull=False)
+    edges = (
+        AmazonOrder.objects.filter(month_edge | week_edge | current, store=store)
         .exclude(status=AmazonOrderStatus.CANCELLED)
         .values("currency")
         .annotate(
-            month=Sum("grand_total"),
-            week=Sum("grand_total", filter=week),
-            orders_month=Count("pk"),
-            orders_week=Count("pk", filter=week),
-            net=Sum(F("grand_total") - F("tax_total")),
+            **{
+                f"{prefix}_{name}": aggregate
+                for prefix, inside in (("month", in_month), ("week", in_week))
+                for name, aggregate in (
+                    ("orders", Count("pk", filter=inside)),
+                    ("priced", Count("pk", filter=inside & priced)),
+                    ("total", Sum("grand_total", filter=inside)),
+                    ("tax", Sum("tax_total", filter=inside & priced)),
+                )
+            }
         )
-        .order_by("-month")
+        .values_list("currency", *_REVENUE_COLUMNS)
+        .order_by()
     )
-    return [
-        AmazonRevenue(
-            currency=r["currency"],
-            last_7_days=r["week"] or Decimal("0.00"),
-            last_30_days=r["month"] or Decimal("0.00"),
-            orders_7_days=r["orders_week"],
-            orders_30_days=r["orders_month"],
-            net_30_days=r["net"] or Decimal("0.00"),
+    week_hours = Q(hour__gte=first_week_hour)
+    hours = (
+        AmazonSalesHour.objects.filter(store=store, hour__gte=first_month_hour, hour__lt=this_hour)
+        .values("currency")
+        .annotate(
+            **{
+                f"{prefix}_{name}": Sum(name_column, filter=inside)
+                for prefix, inside in (("month", None), ("week", week_hours))
+                for name, name_column in (
+                    ("orders", "orders"),
+                    ("priced", "priced"),
+                    ("total", "grand_total"),
+                    ("tax", "tax_total"),
+                )
+            }
         )
-        for r in rows
-        if r["currency"] or r["month"]
-    ]
+        .values_list("currency", *_REVENUE_COLUMNS)
+        .order_by()
+    )
+    sums: dict[str, list] = {}
+    for currency, *values in hours.union(edges, all=True):
+        row = sums.setdefault(currency, [0, 0, ZERO_SUM, ZERO_SUM, 0, 0, ZERO_SUM, ZERO_SUM])
+        for n, value in enumerate(values):
+            row[n] += value or 0
+    revenue = []
+    for currency, (orders_month, priced_month, month, tax_month, orders_week, priced_week, week, _) in sums.items():
+        if not orders_month:
+            continue  # an hour whose orders all left since (cancelled): no order of this currency in the range
+        if not currency and not (priced_month and month):
+            continue  # orders without a currency nor a total (Pending, set aside): nothing to show
+        figures = AmazonRevenue(
+            currency=currency,
+            last_7_days=week if priced_week else ZERO_SUM,
+            last_30_days=month if priced_month else ZERO_SUM,
+            orders_7_days=orders_week,
+            orders_30_days=orders_month,
+            net_30_days=month - tax_month if priced_month else ZERO_SUM,
+        )
+        # Largest month first, as the orders' sum was ordered; a currency of only unpriced orders (a NULL sum) before
+        # the others, where PostgreSQL sorts it; then by currency.
+        revenue.append(((bool(priced_month), -figures.last_30_days, currency), figures))
+    return [figures for _, figures in sorted(revenue)]
 
 
 def recent_amazon_orders(*, store: AmazonStore, limit: int = 10) -> QuerySet[AmazonOrder]:

@@ -8,17 +8,22 @@ semantics, through Django's connection, execute wrappers and query log.
 - `build_row(model, **values)`: `model(**values)` through Django's positional constructor (`bulk.py`).
 - `update_from_values(model, key=..., columns=..., rows=..., increment=...)`: one UPDATE ... FROM (VALUES ...) per
   batch instead of bulk_update's CASE WHEN (`update.py`).
+- `add_to_rows(model, keys=..., adds=..., rows=...)`: statistics rows that add up (`INSERT ... ON CONFLICT DO UPDATE
+  SET x = x + excluded.x`); `insert_select(model, names, queryset)` rebuilds such a table (`accumulate.py`).
 - `run_statement(sql, work)`: run psycopg work as a statement Django's instrumentation sees (`execute.py`).
 """
 
+from .accumulate import add_to_rows, insert_select
 from .bulk import EncodedJson, build_row, insert_rows, insert_values, upsert_rows
 from .execute import run_statement
 from .update import update_from_values
 
 __all__ = [
     "EncodedJson",
+    "add_to_rows",
     "build_row",
     "insert_rows",
+    "insert_select",
     "insert_values",
     "run_statement",
     "update_from_values",

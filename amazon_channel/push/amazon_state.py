@@ -4,6 +4,7 @@ until then the order shows what Amazon confirmed and when, instead of its state 
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from admin_ui.formatting import format_datetime
 
+from ..core import statistics
 from ..models import AmazonOrder, AmazonOrderItem, AmazonOrderStatus, AmazonOrderStatusChange, OutboundUpdate
 
 Kind = OutboundUpdate.Kind
@@ -62,8 +64,10 @@ def _record_status(order: AmazonOrder, status: str, *, now: datetime, note: str)
         AmazonOrderStatusChange.objects.create(
             amazon_order=order, from_status=order.status, to_status=status, amazon_updated_at=now
         )
+        before = copy.copy(order)
         order.status = status
         fields.append("status")
+        statistics.record_changes([(before, order)])  # the caller saves the locked row in this transaction
     order.order_notes = note
     return fields
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..core import client as clients
+from ..core import statistics
 from ..core.communication import communication_row
 from ..core.leases import Lease
 from ..core.reasons import adjustment_reason_label, cancel_reason_label
@@ -356,7 +357,8 @@ def _apply_report(
     """Apply the processing report's per-message results: an Error fails that update with Amazon's message; every
     other message of the feed was accepted (the report lists only messages with errors or warnings)."""
     results = report.results if report is not None else {}
-    with transaction.atomic():
+    # The accepted cancels' revenue statistics in one upsert after all their orders' row locks (core.statistics).
+    with transaction.atomic(), statistics.batched():
         if FEED_LEASE.held(feed.pk, token).select_for_update().first() is None:
             return
         updates = list(feed.updates.filter(state=State.AWAITING_RESULT).select_related("amazon_order", "created_by"))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dbtools import insert_rows, insert_values, update_from_values, upsert_rows
 
+from ..core import statistics
 from ..models import AmazonOrder, AmazonOrderItem, AmazonOrderStatusChange, AmazonStore
 from ..spapi import types
 from ..spapi.types import BadOrder
@@ -79,7 +80,15 @@ def process_orders(
 ) -> list[AmazonOrder]:
     """Upsert a page of Amazon orders (types.Order) and bring their Commerce orders in line; a few queries a page.
 
-    Runs inside the caller's transaction; one order failing is recorded on it and never blocks the others."""
+    Runs inside the caller's transaction; one order failing is recorded on it and never blocks the others. The
+    revenue statistics follow in one upsert at the end (orders set aside included)."""
+    with statistics.batched():
+        return _process_orders(store=store, orders=orders, actor=actor, result=result)
+
+
+def _process_orders(
+    *, store: AmazonStore, orders: Iterable[types.Order], actor: AbstractBaseUser | None, result: ImportResult
+) -> list[AmazonOrder]:
     latest: dict[str, object] = {}
     held = set(store.marketplace_ids)
     for order in orders:
@@ -89,23 +98,7 @@ def process_orders(
     if not latest:
         return []
     result.orders_seen += len(latest)
-    existing = {
-        row.amazon_order_id: row
-        for row in AmazonOrder.objects.filter(store=store, amazon_order_id__in=list(latest)).only(
-            "id",
-            "amazon_order_id",
-            "status",
-            "amazon_updated_at",
-            "commerce_order_id",
-            "shipping_address",
-            "shipping_address_edited_at",
-            "import_error",
-            "import_attempts",
-            "import_skipped",
-            "order_notes",
-            "needs_refetch",
-        )
-    }
+    existing = {row.amazon_order_id: row for row in _stored(store, list(latest))}
     now = timezone.now()
     rows: list[AmazonOrder] = []
     items_of: dict[str, list[AmazonOrderItem]] = {}
@@ -157,7 +150,11 @@ def process_orders(
     # inserted once, already linked: writing the link afterwards rewrote the row and all 15 of its index entries.
     new = [row for before, row in changes if before is None]
     outcome = apply_to_commerce(store=store, rows=new, items_of=items_of, actor=actor, result=result, save=False)
-    upserted = _save_amazon_orders(store, changes, items_of)
+    upserted, stored_meanwhile = _save_amazon_orders(store, changes, items_of)
+    # Each order moves in the revenue statistics from the row it replaced (locked above).
+    statistics.record_changes(
+        (before if before is not None else stored_meanwhile.get(row.amazon_order_id), row) for before, row in changes
+    )
     status_changes = [
         {
             "amazon_order_id": row.pk,
@@ -180,10 +177,34 @@ def process_orders(
     return rows
 
 
+def _stored(store: AmazonStore, amazon_ids: list[str]) -> list[AmazonOrder]:
+    """The page's orders as stored, locked until the page commits: the revenue statistics move each order from
+    exactly the row its upsert replaces, whatever another writer (an accepted cancel) did meanwhile."""
+    rows = AmazonOrder.objects.filter(store=store, amazon_order_id__in=amazon_ids).only(
+        "id",
+        "amazon_order_id",
+        "status",
+        "amazon_updated_at",
+        "commerce_order_id",
+        "shipping_address",
+        "shipping_address_edited_at",
+        "import_error",
+        "import_attempts",
+        "import_skipped",
+        "order_notes",
+        "needs_refetch",
+        *statistics.FIELDS,
+    )
+    if transaction.get_connection().in_atomic_block:  # autocommit: no transaction to hold the locks for
+        rows = rows.select_for_update().order_by("pk")
+    return list(rows)
+
+
 def _save_amazon_orders(
     store: AmazonStore, changes: list[tuple[AmazonOrder | None, AmazonOrder]], items_of: dict[str, list]
-) -> list[AmazonOrder]:
-    """Write the page's Amazon orders and their items, setting the rows' ids.
+) -> tuple[list[AmazonOrder], dict[str, AmazonOrder]]:
+    """Write the page's Amazon orders and their items, setting the rows' ids. Returns the new rows that were
+    upserted, and the stored rows those replaced, by Amazon order id.
 
     Orders seen for the first time (most of a page) are plainly inserted, half the database's work of an upsert
     on this 13-index table; if one of them was stored meanwhile (a *Recover order*, a worker whose lease ran out),
@@ -191,6 +212,7 @@ def _save_amazon_orders(
     new = [row for before, row in changes if before is None]
     known = [row for before, row in changes if before is not None]
     upserted: list[AmazonOrder] = []
+    stored_meanwhile: dict[str, AmazonOrder] = {}
     if new:
         try:
             with transaction.atomic():
@@ -198,6 +220,8 @@ def _save_amazon_orders(
         except IntegrityError:
             for row in new:
                 row.pk = None
+            # The failed insert waited for the other writer to commit: what it stored is there to read and lock.
+            stored_meanwhile = {r.amazon_order_id: r for r in _stored(store, [row.amazon_order_id for row in new])}
             known, new, upserted = known + new, [], new
     upsert_rows(AmazonOrder, known, unique_fields=["store", "amazon_order_id"], update_fields=ORDER_FIELDS_FROM_AMAZON)
     rows = new + known
@@ -219,7 +243,7 @@ def _save_amazon_orders(
         unique_fields=["amazon_order", "order_item_id"],
         update_fields=ITEM_FIELDS_FROM_AMAZON,
     )
-    return upserted
+    return upserted, stored_meanwhile
 
 
 def apply_to_commerce(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from dbtools import EncodedJson
 
+from ..core import statistics
 from ..core.communication import record_communication
 from ..models import AmazonOrder, AmazonOrderStatus, AmazonStore
 from ..spapi.types import BadOrder
@@ -119,7 +120,7 @@ def set_aside_unreadable(*, store: AmazonStore, bad_orders: list[BadOrder], resu
             needs_refetch=True, import_error=reason, order_notes=reason
         )
         if not updated:
-            AmazonOrder.objects.create(
+            placeholder = AmazonOrder.objects.create(
                 store=store,
                 amazon_order_id=amazon_id[:64],
                 status=_safe_text(
@@ -134,6 +135,8 @@ def set_aside_unreadable(*, store: AmazonStore, bad_orders: list[BadOrder], resu
                 order_notes=reason,
                 import_attempts=1,
             )
+            # Counted like any order in its status (the dashboard's revenue counts it, with no grand total).
+            statistics.record_changes([(None, placeholder)])
 
 
 def _parse_time(value) -> datetime | None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from amazon_channel import sync
 from amazon_channel.core import client as clients
+from amazon_channel.core import statistics
 from amazon_channel.models import AmazonOrder, AmazonOrderStatus, AmazonStore, OutboundUpdate
 from amazon_channel.spapi import SpApiClient, types
 from amazon_channel.spapi.ratelimit import NoPacing
@@ -279,8 +280,11 @@ def charged_by_amazon(amazon_order: AmazonOrder) -> AmazonOrder:
     """As Amazon has it once the order shipped (and the buyer was charged): only then can a refund be sent
     (Amazon's 18090), so a credit memo of an Amazon order needs it. Only Amazon's side moves: the Commerce order is
     left as it was, for tests about refunds rather than shipments."""
-    AmazonOrder.objects.filter(pk=amazon_order.pk).update(status=AmazonOrderStatus.SHIPPED)
-    amazon_order.status = AmazonOrderStatus.SHIPPED
+    with transaction.atomic():
+        before = AmazonOrder.objects.select_for_update().get(pk=amazon_order.pk)
+        AmazonOrder.objects.filter(pk=amazon_order.pk).update(status=AmazonOrderStatus.SHIPPED)
+        amazon_order.status = AmazonOrderStatus.SHIPPED
+        statistics.record_changes([(before, amazon_order)])  # as every writer of a status does
     return amazon_order
 
 

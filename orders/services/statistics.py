@@ -26,6 +26,8 @@ from django.db import connection, transaction
 from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncHour, TruncMonth
 
+from dbtools import add_to_rows, insert_select
+
 from ..models import ZERO, BestsellerDay, BestsellerMonth, Order, OrderItem, OrderState, SalesHour
 from ..selectors import awaiting_invoice_by_items, awaiting_shipment_by_items
 
@@ -91,9 +93,10 @@ class _Deltas:
             return [key + tuple(v) for key, v in sorted(table.items()) if keep_zero or any(v[:counted])]
 
         adds = ["orders", "canceled", "revenue", "awaiting_invoice", "awaiting_shipment"]
-        _upsert(SalesHour, ["hour", "store", "channel"], adds, [], rows(self.hours, 5))
-        _upsert(BestsellerDay, ["day", "sku"], ["qty", "revenue"], ["name"], rows(self.days, 2))
-        _upsert(BestsellerMonth, ["month", "sku"], ["qty", "revenue"], ["name"], rows(self.months, 2))
+        add_to_rows(SalesHour, keys=["hour", "store", "channel"], adds=adds, rows=rows(self.hours, 5))
+        best = {"adds": ["qty", "revenue"], "greatest": ["name"]}
+        add_to_rows(BestsellerDay, keys=["day", "sku"], rows=rows(self.days, 2), **best)
+        add_to_rows(BestsellerMonth, keys=["month", "sku"], rows=rows(self.months, 2), **best)
 
 
 def record_placed(placed: Sequence[tuple[Order, Sequence[OrderItem]]]) -> None:
@@ -123,33 +126,6 @@ def record_awaiting(order: Order, *, was_invoice: bool, was_shipment: bool) -> N
         deltas = _Deltas()
         deltas.add_awaiting(order, invoice, shipment)
         deltas.write(keep_zero=False)
-
-
-def _upsert(model, keys: list[str], adds: list[str], greatest: list[str], rows: list[tuple]) -> None:
-    """INSERT the rows; where the key exists, add `adds` to it and keep the greater of `greatest`."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in keys + adds + greatest]
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    columns = [qn(f.column) for f in fields]
-    updates = [f"{c} = {table}.{c} + excluded.{c}" for c in columns[len(keys) : len(keys) + len(adds)]]
-    updates += [
-        f"{c} = CASE WHEN excluded.{c} > {table}.{c} THEN excluded.{c} ELSE {table}.{c} END"
-        for c in columns[len(keys) + len(adds) :]
-    ]
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    conflict = ", ".join(columns[: len(keys)])
-    size = connection.ops.bulk_batch_size(fields, rows) or len(rows)
-    with connection.cursor() as cursor:
-        for lo in range(0, len(rows), size):
-            chunk = rows[lo : lo + size]
-            params = [f.get_db_prep_save(v, connection) for row in chunk for f, v in zip(fields, row, strict=True)]
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholder] * len(chunk))} "  # noqa: S608 - model's quoted names
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {', '.join(updates)}",
-                params,
-            )
 
 
 # --- Rebuild from scratch (Magento's "Refresh Lifetime Statistics") ---------------------------------------------
@@ -202,7 +178,7 @@ def rebuild(apps=None) -> None:
             .order_by("bucket", "store_id", "channel")
         )
         columns = ["hour", "store", "channel", "orders", "canceled", "revenue", "awaiting_invoice", "awaiting_shipment"]
-        _insert_select(apps.get_model("orders", "SalesHour"), columns, hours)
+        insert_select(apps.get_model("orders", "SalesHour"), columns, hours)
         for model_name, key, trunc in (
             ("BestsellerDay", "day", TruncDate("order__created_at", tzinfo=UTC)),
             # The month's first day as a date (a bare TruncMonth is a timestamp in SQL, even with a DateField).
@@ -219,16 +195,7 @@ def rebuild(apps=None) -> None:
                 .values_list("bucket", "sku", "n", "total", "top_name")
                 .order_by("bucket", "sku")  # rows of one day / month together on disk: a range reads few pages
             )
-            _insert_select(apps.get_model("orders", model_name), [key, "sku", "qty", "revenue", "name"], rows)
-
-
-def _insert_select(model, names: list[str], queryset) -> None:
-    """INSERT INTO model (names) <the queryset's SELECT>: its columns come in values_list order."""
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(model._meta.get_field(n).column) for n in names)
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({columns}) {sql}", params)
+            insert_select(apps.get_model("orders", model_name), [key, "sku", "qty", "revenue", "name"], rows)
 
 
 __all__ = ["Contribution", "contribution", "rebuild", "record_awaiting", "record_change", "record_placed", "utc_hour"]
