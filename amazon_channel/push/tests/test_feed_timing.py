@@ -59,6 +59,27 @@ def test_get_feed_comes_soon_after_create_feed_then_less_often(amazon, store, se
     assert feed.next_check_at == now + timedelta(seconds=20)
 
 
+def test_a_time_scaled_window_and_polls_keep_their_fractions_of_a_second(amazon, store, settings):
+    # What bench/many_stores.py --outbox sets against the sandbox at 16x: Amazon's 120 s window and 5 s first poll
+    # divided by 16. A window rounded down to 7 s would let a second feed out early.
+    settings.AMAZON_FEED_WINDOW_SECONDS = 7.5
+    settings.AMAZON_FEED_POLL_STEPS = (0.3125, 0.3125)
+    settings.AMAZON_FEED_POLL_SECONDS = 1.875
+    refunds_for(store, 1)
+    now = timezone.now()
+
+    [feed] = scheduling.process_store_feeds(store=store, client=amazon, now=now)
+    assert feed.next_check_at == now + timedelta(seconds=0.3125)
+    assert [next_feed_poll(submitted_age=age) for age in (0, 0.5, 0.625, 10)] == [0.3125, 0.125, 1.875, 1.875]
+    later = refunds_for(store, 1)
+
+    scheduling.process_store_feeds(store=store, client=amazon, now=now + timedelta(seconds=7.2))
+    assert amazon.count("createFeed") == 1
+    scheduling.process_store_feeds(store=store, client=amazon, now=now + timedelta(seconds=7.6))
+    assert amazon.count("createFeed") == 2
+    assert amazon.message_ids(AmazonFeed.objects.order_by("-pk").first().feed_id) == [u.pk for u in later]
+
+
 def test_the_next_feed_step_is_queued_once_as_a_countdown(amazon, store, monkeypatch):
     cache.clear()
     queued = []
