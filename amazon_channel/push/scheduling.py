@@ -140,11 +140,20 @@ def follow_up_store_feeds(*, store: AmazonStore | int, now: datetime | None = No
     return countdown
 
 
-def follow_up_update(*, update_id: int) -> None:
-    """After delivering a cancel or refund (into a feed, or waiting to be), its store's next feed step."""
-    update = OutboundUpdate.objects.filter(pk=update_id).values("kind", "store_id").first()
-    if update and update["kind"] in (Kind.CANCEL, Kind.ORDER_NUMBER, Kind.REFUND):
+# Updates that travel in their store's cancel / refund feeds; the feed follow-ups know when those are due.
+FOLLOWED_UP_KINDS = (Kind.CANCEL, Kind.ORDER_NUMBER, Kind.REFUND)
+
+
+def hand_over_update(*, update_id: int) -> str:
+    """What a delivery task does with one update: a shipment goes to Amazon now; a cancel or refund only queues its
+    store's next feed step (once per store, through the cache). Running the store's feed work for each of them would
+    find more still gathering almost every time, and a burst of 500 credit memos would put 500 such runs in the queue
+    ahead of every other store's shipments."""
+    update = OutboundUpdate.objects.filter(pk=update_id).values("kind", "state", "store_id").first()
+    if update is not None and update["kind"] in FOLLOWED_UP_KINDS:
         follow_up_store_feeds(store=update["store_id"])
+        return update["state"]
+    return deliver_update(update_id=update_id).state
 
 
 def deliver_update(*, update_id: int, client: SpApiClient | None = None, now: datetime | None = None) -> DeliveryResult:

@@ -99,6 +99,33 @@ def test_the_next_feed_step_is_queued_once_as_a_countdown(amazon, store, monkeyp
     assert scheduling.next_feed_work_at(store=store, now=now) is None  # nothing waits: nothing queued
 
 
+def test_a_burst_of_credit_memos_queues_one_feed_step_for_the_store_not_a_run_per_memo(
+    amazon, store, settings, monkeypatch
+):
+    # Each memo's delivery task used to run the store's whole feed work at once, only to find more still gathering:
+    # 500 memos were 500 runs in the queue ahead of every other store's shipments.
+    settings.AMAZON_FEED_GATHER_SECONDS = 5
+    cache.clear()
+    queued = []
+    monkeypatch.setattr(
+        tasks.process_amazon_store_feeds, "apply_async", lambda args, countdown: queued.append((args, countdown))
+    )
+    runs = []
+    feed_work = scheduling.process_store_feeds
+    monkeypatch.setattr(scheduling, "process_store_feeds", lambda **kw: runs.append(kw) or feed_work(**kw))
+    memos = refunds_for(store, 20)
+
+    for update in memos:
+        assert tasks.deliver_outbound_update(update.pk) == State.PENDING  # what a worker runs for each memo
+
+    assert runs == [] and amazon.count("createFeed") == 0
+    [(args, countdown)] = queued
+    assert args == (store.pk,) and 4 < countdown <= 5
+    newest = OutboundUpdate.objects.order_by("-created_at").first().created_at
+    [feed] = feed_work(store=store, client=amazon, now=newest + timedelta(seconds=5.1))
+    assert amazon.message_ids(feed.feed_id) == [u.pk for u in memos]
+
+
 def test_a_refund_waits_until_amazon_has_its_orders_shipment(amazon, store):
     amazon_order = make_amazon_order(store=store, lines=[Line("MUG-1", 2, Decimal("10.00"))])
     order = amazon_order.commerce_order
