@@ -237,14 +237,21 @@ def enqueue_delivery(*, update_ids: Sequence[int]) -> None:
 
 
 def sweep_outbox(*, now: datetime | None = None) -> dict[str, int]:
-    """What beat runs every minute: enqueue due shipments and the feed work of each store."""
+    """What beat runs every minute: enqueue due shipments, and each store's next feed step for when it is due (once,
+    through the same cache key as the feed tasks' own follow-ups): a store whose cancels / refunds wait for its
+    createFeed window, or whose feed waits for its next poll, costs the workers nothing until then. The stores that
+    upload VAT invoices run at once: the invoices the import wrote are found only by running."""
     from .tasks import deliver_outbound_update, process_amazon_store_feeds
 
     now = now or timezone.now()
     shipments = due_shipment_updates(now=now)
     stores = stores_with_feed_work(now=now)
+    uploading_vat = set(vat_stores())
     for update_id in shipments:
         deliver_outbound_update.delay(update_id)
     for store_id in stores:
-        process_amazon_store_feeds.delay(store_id)
+        if store_id in uploading_vat:
+            process_amazon_store_feeds.delay(store_id)
+        else:
+            follow_up_store_feeds(store=store_id, now=now)
     return {"shipments": len(shipments), "stores": len(stores)}
