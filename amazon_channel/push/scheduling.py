@@ -74,6 +74,7 @@ def process_store_feeds(
     *, store: AmazonStore | int, client: SpApiClient | None = None, now: datetime | None = None
 ) -> list[AmazonFeed]:
     """Batch the store's due cancels and refunds into feeds, and take its open feeds a step further."""
+    given_now = now  # each feed step reads the clock when it acts unless a caller (a test) fixes it
     now = now or timezone.now()
     if not isinstance(store, AmazonStore):
         store = AmazonStore.objects.get(pk=store)
@@ -91,7 +92,7 @@ def process_store_feeds(
     if client is None and pause_for_unreadable_credentials(store=store):
         return []  # the credentials can't be decrypted: the feeds wait, nothing is lost
     client = client or clients.client_for_store(store)
-    return [advance_feed(feed=feed, client=client, now=now) for feed in open_feeds]
+    return [advance_feed(feed=feed, client=client, now=given_now) for feed in open_feeds]
 
 
 def next_feed_work_at(*, store: AmazonStore | int, now: datetime | None = None) -> datetime | None:

@@ -3,6 +3,7 @@ queued as a countdown, and a refund held back until its order's shipment reached
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -78,6 +79,30 @@ def test_a_time_scaled_window_and_polls_keep_their_fractions_of_a_second(amazon,
     scheduling.process_store_feeds(store=store, client=amazon, now=now + timedelta(seconds=7.6))
     assert amazon.count("createFeed") == 2
     assert amazon.message_ids(AmazonFeed.objects.order_by("-pk").first().feed_id) == [u.pk for u in later]
+
+
+def test_two_create_feeds_of_a_store_and_type_reach_amazon_a_whole_window_apart_after_a_slow_upload(
+    amazon, store, settings, monkeypatch
+):
+    # The window used to count from the task's start: a slow upload of the first feed (a token exchange, a busy
+    # network) put its createFeed late, and the next feed's quick one came less than a window after it.
+    settings.AMAZON_FEED_WINDOW_SECONDS = 0.5
+    created = []
+    upload, create = amazon.upload_feed_document, amazon.create_feed
+    monkeypatch.setattr(
+        amazon, "upload_feed_document", lambda *a, **k: (time.sleep(0.3 if not created else 0), upload(*a, **k))
+    )
+    monkeypatch.setattr(amazon, "create_feed", lambda **k: (created.append(time.monotonic()), create(**k))[1])
+    refunds_for(store, 1)
+    scheduling.process_store_feeds(store=store, client=amazon)
+    refunds_for(store, 1)
+
+    deadline = time.monotonic() + 5
+    while len(created) < 2 and time.monotonic() < deadline:
+        scheduling.process_store_feeds(store=store, client=amazon)
+        time.sleep(0.02)
+
+    assert len(created) == 2 and created[1] - created[0] >= 0.5
 
 
 def test_the_next_feed_step_is_queued_once_as_a_countdown(amazon, store, monkeypatch):
