@@ -49,11 +49,22 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1, help="pool processes per worker")
     parser.add_argument("--arrive-every", type=float, default=10.0)
     parser.add_argument("--max-seconds", type=float, default=300.0)
+    parser.add_argument("--outbox", action="store_true", help="then shipments, credit memos, cancels for Amazon")
+    parser.add_argument("--ship", type=int, default=4, help="shipments per store per wave")
+    parser.add_argument("--refund", type=int, default=2, help="credit memos per store per wave")
+    parser.add_argument("--cancel", type=int, default=2, help="cancels per store per wave")
+    parser.add_argument("--waves", type=int, default=2)
+    parser.add_argument("--wave-gap", type=float, default=None, help="seconds (default half a createFeed window)")
+    parser.add_argument("--outbox-seconds", type=float, default=300.0, help="the most to wait for the outbox")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         raise SystemExit("Set DATABASE_URL (PostgreSQL) and REDIS_URL (e.g. redis://127.0.0.1:6379/7).")
     slots = args.workers * args.concurrency
     os.environ["AMAZON_IMPORT_QUEUE_SIZE"] = str(2 * slots)
+    if args.outbox:
+        from _outbox import scaled_settings
+
+        os.environ.update(scaled_settings(args.time_scale))  # this process's settings and the workers'
     setup_django()
     import redis
     from django.conf import settings
@@ -72,6 +83,7 @@ def main() -> None:
     from django_celery_beat.models import PeriodicTask
 
     from amazon_channel.models import AmazonOrder, AmazonStore
+    from amazon_channel.push import scheduling
     from amazon_channel.spapi.ratelimit import RedisRateLimiter
     from amazon_channel.sync import fair
 
@@ -147,20 +159,28 @@ def main() -> None:
         lag: dict[int, float] = dict.fromkeys(stores, 0.0)
         tick = max(10.0 / args.time_scale, 0.2)
         resync = 60.0 / args.time_scale
-        last_tick = last_resync = 0.0
+        last = {"tick": 0.0, "resync": 0.0, "sweep": time.time()}
+
+        def beat(outbox: bool = False) -> None:
+            """What beat would run, at the time scale: the import tick, each store's catch-up, the outbox sweep."""
+            now = time.time()
+            if now - last["tick"] >= tick:
+                fair.queue_due_imports()
+                last["tick"] = now
+            if now - last["resync"] >= resync:
+                # Each caught-up store's own beat entry: due now (its turn then comes through the queue).
+                AmazonStore.objects.filter(sync_next_due_at__isnull=True, sync_queued_at__isnull=True).update(
+                    sync_next_due_at=timezone.now()
+                )
+                last["resync"] = now
+            if outbox and now - last["sweep"] >= resync:
+                scheduling.sweep_outbox()  # every minute in production
+                last["sweep"] = now
+
         try:
             arrivals.start()
             while time.time() - start < args.max_seconds:
-                now = time.time()
-                if now - last_tick >= tick:
-                    fair.queue_due_imports()
-                    last_tick = now
-                if now - last_resync >= resync:
-                    # Each caught-up store's own beat entry: due now (its turn then comes through the queue).
-                    AmazonStore.objects.filter(sync_next_due_at__isnull=True, sync_queued_at__isnull=True).update(
-                        sync_next_due_at=timezone.now()
-                    )
-                    last_resync = now
+                beat()
                 moment = timezone.now()
                 # Due and not importing (queued or not: the wait in the queue counts).
                 for pk, due in AmazonStore.objects.filter(
@@ -180,13 +200,17 @@ def main() -> None:
                     break
                 close_old_connections()
                 time.sleep(0.2)
+            report(args, stores, drained, lag, minimum, control, start)
+            if args.outbox:
+                from _outbox import run_outbox
+
+                run_outbox(args, control, stores, beat)
         finally:
             stop.set()
             for worker in workers:
                 worker.terminate()
             for worker in workers:
                 worker.wait(timeout=60)
-        report(args, stores, drained, lag, minimum, control, start)
 
 
 def spend_sandbox_bursts(url: str, sellers: list[str]) -> None:
