@@ -8,8 +8,11 @@ latency is the feed's own). Then `--waves` waves, `--wave-gap` apart (default ha
 second wave meets a closed window): in each, store after store, `--ship` shipments (`orders.services.ship_order`, what
 the New Shipment form calls), `--refund` credit memos (`orders.services.refund_order`) and `--cancel` cancels
 (`amazon_orders.services.request_amazon_cancel`, Cancel Order on Amazon Order Details: an imported Amazon order is
-invoiced, so the Commerce order's own Cancel is refused). Each change's clock starts when its service returns
-(committed: the services are atomic) and stops when the script sees its update accepted (polled every 0.2 s).
+invoiced, so the Commerce order's own Cancel is refused), `--pace` seconds apart (0: as fast as the services go, a
+burst the workers drain at their capacity). Each change's clock starts when its service returns
+(committed: the services are atomic) and stops when the script sees its update accepted (polled every 0.1 s in a
+thread of its own); a shipment's also when the sandbox answered its confirmShipment (the ledger's clock). The outbox
+sweep runs every `--sweep-every` seconds, not scaled (see many_stores.py).
 """
 
 from __future__ import annotations
@@ -167,6 +170,11 @@ def run_outbox(args, control, stores: dict[int, str], beat: Callable[[bool], Non
     watch(settled, args.outbox_seconds, "the refunded orders' shipments")
     print(f"  their shipments accepted {time.time() - started:.1f} s after the first", flush=True)
 
+    def paced() -> None:
+        if args.pace:
+            sample()
+            time.sleep(args.pace)
+
     gap = args.wave_gap if args.wave_gap is not None else WINDOW / 2 / args.time_scale
     phase_start = time.time()
     for wave in range(args.waves):
@@ -184,20 +192,24 @@ def run_outbox(args, control, stores: dict[int, str], beat: Callable[[bool], Non
             for n in range(max(args.ship, args.refund, args.cancel)):
                 if n < len(shipping):
                     ship(store_id, shipping[n][1], wave)
+                    paced()
                 if n < len(refunding):
                     memo = refund_order(order=refunding[n][1], actor=actor)
                     committed = time.time()
                     update = OutboundUpdate.objects.get(kind=Kind.REFUND, credit_memo_id=memo.pk)
                     with lock:
                         changes.append(Change("refund", update.pk, store_id, committed, wave))
+                    paced()
                 if n < len(cancelling):
                     update = request_amazon_cancel(amazon_order=cancelling[n][0], reason="NoInventory", actor=actor)
                     with lock:
                         changes.append(Change("cancel", update.pk, store_id, time.time(), wave))
+                    paced()
             sample()
         print(
             f"  wave {wave + 1}: {len(stores)} stores x ({args.ship} shipments, {args.refund} credit memos, "
-            f"{args.cancel} cancels) made in {time.time() - wave_start:.1f} s",
+            f"{args.cancel} cancels) made in {time.time() - wave_start:.1f} s "
+            f"({len(stores) * per_wave / (time.time() - wave_start):.1f} a second)",
             flush=True,
         )
     watch(settled, args.outbox_seconds, "the waves' updates")

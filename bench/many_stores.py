@@ -54,8 +54,17 @@ def main() -> None:
     parser.add_argument("--refund", type=int, default=2, help="credit memos per store per wave")
     parser.add_argument("--cancel", type=int, default=2, help="cancels per store per wave")
     parser.add_argument("--waves", type=int, default=2)
+    parser.add_argument("--pace", type=float, default=0.0, help="seconds between two changes (0: as fast as can be)")
     parser.add_argument("--wave-gap", type=float, default=None, help="seconds (default half a createFeed window)")
     parser.add_argument("--outbox-seconds", type=float, default=300.0, help="the most to wait for the outbox")
+    parser.add_argument(
+        "--sweep-every",
+        type=float,
+        default=60.0,
+        help="seconds between outbox sweeps (beat's minute, not scaled: the sweep is the safety net, and scaled it "
+        "would re-queue every pending shipment 20 times as often on workers that are not 20 times faster)",
+    )
+    parser.add_argument("--task-stats", action="store_true", help="workers log at INFO; sum their tasks' times")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         raise SystemExit("Set DATABASE_URL (PostgreSQL) and REDIS_URL (e.g. redis://127.0.0.1:6379/7).")
@@ -142,14 +151,14 @@ def main() -> None:
                     "--concurrency",
                     str(args.concurrency),
                     "--loglevel",
-                    "WARNING",
+                    "INFO" if args.task_stats else "WARNING",
                     "-n",
                     f"bench{i}@%h",
                 ],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=open(f"/tmp/bench-many-worker{i}.log", "w"),  # noqa: SIM115 (lives as long as the worker)
+                stderr=open(worker_log(i), "w"),  # noqa: SIM115 (lives as long as the worker)
             )
             for i in range(args.workers)
         ]
@@ -173,7 +182,7 @@ def main() -> None:
                     sync_next_due_at=timezone.now()
                 )
                 last["resync"] = now
-            if outbox and now - last["sweep"] >= resync:
+            if outbox and now - last["sweep"] >= args.sweep_every:
                 scheduling.sweep_outbox()  # every minute in production
                 last["sweep"] = now
 
@@ -211,6 +220,31 @@ def main() -> None:
                 worker.terminate()
             for worker in workers:
                 worker.wait(timeout=60)
+        if args.task_stats:
+            task_stats(args.workers)
+
+
+def worker_log(i: int) -> str:
+    """Each run its own logs: two sessions running this benchmark at once must not write into each other's."""
+    return f"/tmp/bench-many-{os.getpid()}-worker{i}.log"
+
+
+def task_stats(workers: int) -> None:
+    """Per task name: how many the workers ran, and their time (Celery's "succeeded in" lines at INFO)."""
+    import re
+
+    runs: dict[str, list[float]] = {}
+    for i in range(workers):
+        with open(worker_log(i)) as log:
+            for line in log:
+                found = re.search(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s", line)
+                if found:
+                    runs.setdefault(found.group(1), []).append(float(found.group(2)))
+    for name, times in sorted(runs.items()):
+        print(
+            f"  worker tasks {name}: {len(times)} runs, mean {statistics.mean(times):.3f} s, "
+            f"max {max(times):.3f} s, total {sum(times):.1f} s"
+        )
 
 
 def spend_sandbox_bursts(url: str, sellers: list[str]) -> None:
