@@ -17,6 +17,9 @@ scaled-up delay), with AMAZON_IMPORT_QUEUE_SIZE = 2 × workers. While it runs, o
 `--arrive-every` seconds (real) and is imported by the next catch-up, which the bench requests for every caught-up
 store every 60 s / time scale (what each store's own beat entry does).
 
+`--outbox`: then every store's shipments, credit memos and cancels for Amazon through the product's services,
+delivered by the same workers with beat played on (bench/_outbox.py says how, and what it checks).
+
 Figures: per store the drain time of its backlog (from the start to the moment its last backlog order is stored)
 over its quota minimum; the lag: the longest a store was due (its `sync_next_due_at` passed) without a turn queued or
 running, sampled every 0.2 s; 429 answers at the sandbox.
