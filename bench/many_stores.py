@@ -22,6 +22,9 @@ bucket is emptied at its own start, so the stores' pages fall due out of phase, 
 it every bucket is emptied before the start and every store's next page falls due at the same moment (the worst
 case: each refill, N pages queue behind each other).
 
+`--outbox`: then every store's shipments, credit memos and cancels for Amazon through the product's services,
+delivered by the same workers with beat played on (bench/_outbox.py says how, and what it checks).
+
 Figures: per store the drain time of its backlog (from its start to the moment its last backlog order is stored)
 over its quota minimum; the lag: the longest a store was due (its `sync_next_due_at` passed) without a turn queued or
 running, sampled every 0.2 s; 429 answers at the sandbox.
@@ -60,11 +63,31 @@ def main() -> None:
         help="start the stores one after another over one refill interval (their quotas out of phase, as real "
         "sellers' are) instead of all at once",
     )
+    parser.add_argument("--outbox", action="store_true", help="then shipments, credit memos, cancels for Amazon")
+    parser.add_argument("--ship", type=int, default=4, help="shipments per store per wave")
+    parser.add_argument("--refund", type=int, default=2, help="credit memos per store per wave")
+    parser.add_argument("--cancel", type=int, default=2, help="cancels per store per wave")
+    parser.add_argument("--waves", type=int, default=2)
+    parser.add_argument("--pace", type=float, default=0.0, help="seconds between two changes (0: as fast as can be)")
+    parser.add_argument("--wave-gap", type=float, default=None, help="seconds (default half a createFeed window)")
+    parser.add_argument("--outbox-seconds", type=float, default=300.0, help="the most to wait for the outbox")
+    parser.add_argument(
+        "--sweep-every",
+        type=float,
+        default=60.0,
+        help="seconds between outbox sweeps (beat's minute, not scaled: the sweep is the safety net, and scaled it "
+        "would re-queue every pending shipment 20 times as often on workers that are not 20 times faster)",
+    )
+    parser.add_argument("--task-stats", action="store_true", help="workers log at INFO; sum their tasks' times")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         raise SystemExit("Set DATABASE_URL (PostgreSQL) and REDIS_URL (e.g. redis://127.0.0.1:6379/7).")
     slots = args.workers * args.concurrency
     os.environ["AMAZON_IMPORT_QUEUE_SIZE"] = str(2 * slots)
+    if args.outbox:
+        from _outbox import scaled_settings
+
+        os.environ.update(scaled_settings(args.time_scale))  # this process's settings and the workers'
     setup_django()
     import redis
     from django.conf import settings
@@ -83,6 +106,7 @@ def main() -> None:
     from django_celery_beat.models import PeriodicTask
 
     from amazon_channel.models import AmazonOrder, AmazonStore
+    from amazon_channel.push import scheduling
     from amazon_channel.spapi.ratelimit import RedisRateLimiter
     from amazon_channel.sync import fair
 
@@ -156,14 +180,14 @@ def main() -> None:
                     "--concurrency",
                     str(args.concurrency),
                     "--loglevel",
-                    "WARNING",
+                    "INFO" if args.task_stats else "WARNING",
                     "-n",
                     f"bench{i}@%h",
                 ],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=open(f"/tmp/bench-many-worker{i}.log", "w"),  # noqa: SIM115 (lives as long as the worker)
+                stderr=open(worker_log(i), "w"),  # noqa: SIM115 (lives as long as the worker)
             )
             for i in range(args.workers)
         ]
@@ -182,22 +206,30 @@ def main() -> None:
         starter = threading.Thread(target=start_in_turn, daemon=True)
         tick = max(10.0 / args.time_scale, 0.2)
         resync = 60.0 / args.time_scale
-        last_tick = last_resync = 0.0
+        last = {"tick": 0.0, "resync": 0.0, "sweep": time.time()}
+
+        def beat(outbox: bool = False) -> None:
+            """What beat would run, at the time scale: the import tick, each store's catch-up, the outbox sweep."""
+            now = time.time()
+            if now - last["tick"] >= tick:
+                fair.queue_due_imports()
+                last["tick"] = now
+            if now - last["resync"] >= resync:
+                # Each caught-up store's own beat entry: due now (its turn then comes through the queue).
+                AmazonStore.objects.filter(
+                    pk__in=list(started), sync_next_due_at__isnull=True, sync_queued_at__isnull=True
+                ).update(sync_next_due_at=timezone.now())
+                last["resync"] = now
+            if outbox and now - last["sweep"] >= args.sweep_every:
+                scheduling.sweep_outbox()  # every minute in production
+                last["sweep"] = now
+
         try:
             arrivals.start()
             if args.stagger:
                 starter.start()
             while time.time() - start < args.max_seconds:
-                now = time.time()
-                if now - last_tick >= tick:
-                    fair.queue_due_imports()
-                    last_tick = now
-                if now - last_resync >= resync:
-                    # Each caught-up store's own beat entry: due now (its turn then comes through the queue).
-                    AmazonStore.objects.filter(
-                        pk__in=list(started), sync_next_due_at__isnull=True, sync_queued_at__isnull=True
-                    ).update(sync_next_due_at=timezone.now())
-                    last_resync = now
+                beat()
                 moment = timezone.now()
                 # Due and not importing (queued or not: the wait in the queue counts).
                 for pk, due in AmazonStore.objects.filter(
@@ -218,13 +250,42 @@ def main() -> None:
                     break
                 close_old_connections()
                 time.sleep(0.2)
+            report(args, stores, drained, lag, minimum, control, start)
+            if args.outbox:
+                from _outbox import run_outbox
+
+                run_outbox(args, control, stores, beat)
         finally:
             stop.set()
             for worker in workers:
                 worker.terminate()
             for worker in workers:
                 worker.wait(timeout=60)
-        report(args, stores, drained, lag, minimum, control, start)
+        if args.task_stats:
+            task_stats(args.workers)
+
+
+def worker_log(i: int) -> str:
+    """Each run its own logs: two sessions running this benchmark at once must not write into each other's."""
+    return f"/tmp/bench-many-{os.getpid()}-worker{i}.log"
+
+
+def task_stats(workers: int) -> None:
+    """Per task name: how many the workers ran, and their time (Celery's "succeeded in" lines at INFO)."""
+    import re
+
+    runs: dict[str, list[float]] = {}
+    for i in range(workers):
+        with open(worker_log(i)) as log:
+            for line in log:
+                found = re.search(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.]+)s", line)
+                if found:
+                    runs.setdefault(found.group(1), []).append(float(found.group(2)))
+    for name, times in sorted(runs.items()):
+        print(
+            f"  worker tasks {name}: {len(times)} runs, mean {statistics.mean(times):.3f} s, "
+            f"max {max(times):.3f} s, total {sum(times):.1f} s"
+        )
 
 
 def spend_sandbox_bursts(url: str, sellers: list[str]) -> None:

@@ -288,8 +288,14 @@ SPAPI_ENDPOINTS = {
 LWA_ENDPOINT = os.environ.get("LWA_ENDPOINT", SANDBOX_URL + "/auth/o2/token" if SANDBOX_URL else AMAZON_LWA_ENDPOINT)
 SPAPI_MODELS_DIR = Path(os.environ.get("SPAPI_MODELS_DIR", BASE_DIR.parent / "shared" / "spapi-models"))
 # Outbox: feeds batch every pending message of a store and type per window (Amazon allows ~1 createFeed / 2 min).
-AMAZON_FEED_WINDOW_SECONDS = int(os.environ.get("AMAZON_FEED_WINDOW_SECONDS", "120"))
-AMAZON_FEED_POLL_SECONDS = int(os.environ.get("AMAZON_FEED_POLL_SECONDS", "30"))
+# Seconds, fractions allowed: bench/many_stores.py --outbox divides these and AMAZON_FEED_GATHER_SECONDS by its time
+# scale, as the sandbox divides its usage plans.
+AMAZON_FEED_WINDOW_SECONDS = float(os.environ.get("AMAZON_FEED_WINDOW_SECONDS", "120"))
+AMAZON_FEED_POLL_SECONDS = float(os.environ.get("AMAZON_FEED_POLL_SECONDS", "30"))
+# The gaps from createFeed to the first getFeed polls (comma-separated seconds); every AMAZON_FEED_POLL_SECONDS after.
+AMAZON_FEED_POLL_STEPS = tuple(
+    float(step) for step in os.environ.get("AMAZON_FEED_POLL_STEPS", "5,5,10,20").split(",") if step.strip()
+)
 # A feed goes out once no new cancel / refund of its store came for this long (seconds): a burst goes out whole.
 AMAZON_FEED_GATHER_SECONDS = float(os.environ.get("AMAZON_FEED_GATHER_SECONDS", "5"))
 # Buyer data retention (Amazon's Data Protection Policy): the buyer's personal data is removed this many days after

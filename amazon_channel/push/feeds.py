@@ -226,6 +226,7 @@ def advance_feed(
     *, feed: AmazonFeed | int, client: SpApiClient | None = None, now: datetime | None = None
 ) -> AmazonFeed:
     """Take a feed one or more steps further: upload its document, create it, poll it, apply its report."""
+    given_now = now
     now = now or timezone.now()
     feed_pk = feed.pk if isinstance(feed, AmazonFeed) else feed
     token = FEED_LEASE.claim(feed_pk, now=now, where=Q(finished_at__isnull=True))
@@ -250,7 +251,10 @@ def advance_feed(
                 upload = client.create_feed_document(content_type)
                 client.upload_feed_document(upload, content, content_type)
                 _save_feed(feed, token, feed_document_id=upload.feed_document_id)
-            if not _save_feed(feed, token, submitted_at=now, attempts=feed.attempts + 1):
+            # The createFeed window counts from here, after the upload: from the task's start, a slow upload of
+            # this feed and a quick one of the next would put two createFeeds less than a window apart at Amazon.
+            submitted = given_now or timezone.now()
+            if not _save_feed(feed, token, submitted_at=submitted, attempts=feed.attempts + 1):
                 return feed
             try:
                 feed_id = client.create_feed(

@@ -74,6 +74,7 @@ def process_store_feeds(
     *, store: AmazonStore | int, client: SpApiClient | None = None, now: datetime | None = None
 ) -> list[AmazonFeed]:
     """Batch the store's due cancels and refunds into feeds, and take its open feeds a step further."""
+    given_now = now  # each feed step reads the clock when it acts unless a caller (a test) fixes it
     now = now or timezone.now()
     if not isinstance(store, AmazonStore):
         store = AmazonStore.objects.get(pk=store)
@@ -91,7 +92,7 @@ def process_store_feeds(
     if client is None and pause_for_unreadable_credentials(store=store):
         return []  # the credentials can't be decrypted: the feeds wait, nothing is lost
     client = client or clients.client_for_store(store)
-    return [advance_feed(feed=feed, client=client, now=now) for feed in open_feeds]
+    return [advance_feed(feed=feed, client=client, now=given_now) for feed in open_feeds]
 
 
 def next_feed_work_at(*, store: AmazonStore | int, now: datetime | None = None) -> datetime | None:
@@ -140,11 +141,20 @@ def follow_up_store_feeds(*, store: AmazonStore | int, now: datetime | None = No
     return countdown
 
 
-def follow_up_update(*, update_id: int) -> None:
-    """After delivering a cancel or refund (into a feed, or waiting to be), its store's next feed step."""
-    update = OutboundUpdate.objects.filter(pk=update_id).values("kind", "store_id").first()
-    if update and update["kind"] in (Kind.CANCEL, Kind.ORDER_NUMBER, Kind.REFUND):
+# Updates that travel in their store's cancel / refund feeds; the feed follow-ups know when those are due.
+FOLLOWED_UP_KINDS = (Kind.CANCEL, Kind.ORDER_NUMBER, Kind.REFUND)
+
+
+def hand_over_update(*, update_id: int) -> str:
+    """What a delivery task does with one update: a shipment goes to Amazon now; a cancel or refund only queues its
+    store's next feed step (once per store, through the cache). Running the store's feed work for each of them would
+    find more still gathering almost every time, and a burst of 500 credit memos would put 500 such runs in the queue
+    ahead of every other store's shipments."""
+    update = OutboundUpdate.objects.filter(pk=update_id).values("kind", "state", "store_id").first()
+    if update is not None and update["kind"] in FOLLOWED_UP_KINDS:
         follow_up_store_feeds(store=update["store_id"])
+        return update["state"]
+    return deliver_update(update_id=update_id).state
 
 
 def deliver_update(*, update_id: int, client: SpApiClient | None = None, now: datetime | None = None) -> DeliveryResult:
@@ -228,14 +238,21 @@ def enqueue_delivery(*, update_ids: Sequence[int]) -> None:
 
 
 def sweep_outbox(*, now: datetime | None = None) -> dict[str, int]:
-    """What beat runs every minute: enqueue due shipments and the feed work of each store."""
+    """What beat runs every minute: enqueue due shipments, and each store's next feed step for when it is due (once,
+    through the same cache key as the feed tasks' own follow-ups): a store whose cancels / refunds wait for its
+    createFeed window, or whose feed waits for its next poll, costs the workers nothing until then. The stores that
+    upload VAT invoices run at once: the invoices the import wrote are found only by running."""
     from .tasks import deliver_outbound_update, process_amazon_store_feeds
 
     now = now or timezone.now()
     shipments = due_shipment_updates(now=now)
     stores = stores_with_feed_work(now=now)
+    uploading_vat = set(vat_stores())
     for update_id in shipments:
         deliver_outbound_update.delay(update_id)
     for store_id in stores:
-        process_amazon_store_feeds.delay(store_id)
+        if store_id in uploading_vat:
+            process_amazon_store_feeds.delay(store_id)
+        else:
+            follow_up_store_feeds(store=store_id, now=now)
     return {"shipments": len(shipments), "stores": len(stores)}

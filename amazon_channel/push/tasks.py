@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from ..models import OutboundUpdate
 from . import scheduling
 
 
 @shared_task(name="amazon_channel.push.deliver_outbound_update", acks_late=True, ignore_result=True)
 def deliver_outbound_update(update_id: int) -> str:
-    result = scheduling.deliver_update(update_id=update_id)
-    if result.state != OutboundUpdate.State.ACCEPTED:
-        scheduling.follow_up_update(update_id=update_id)
-    return result.state
+    return scheduling.hand_over_update(update_id=update_id)
 
 
 @shared_task(name="amazon_channel.push.process_store_feeds", acks_late=True, ignore_result=True)

@@ -12,13 +12,14 @@ def lease_duration() -> timedelta:
     return timedelta(seconds=int(getattr(settings, "AMAZON_OUTBOX_LEASE_SECONDS", 300)))
 
 
-def feed_window_seconds() -> int:
-    """About one createFeed per two minutes per store and feed type (Amazon's createFeed usage plan)."""
-    return int(getattr(settings, "AMAZON_FEED_WINDOW_SECONDS", 120))
+def feed_window_seconds() -> float:
+    """About one createFeed per two minutes per store and feed type (Amazon's createFeed usage plan). A fraction of a
+    second is kept: a time-scaled run (bench/many_stores.py against the sandbox's scaled usage plans) divides it."""
+    return float(getattr(settings, "AMAZON_FEED_WINDOW_SECONDS", 120))
 
 
-def feed_poll_seconds() -> int:
-    return int(getattr(settings, "AMAZON_FEED_POLL_SECONDS", 30))
+def feed_poll_seconds() -> float:
+    return float(getattr(settings, "AMAZON_FEED_POLL_SECONDS", 30))
 
 
 def feed_gather_seconds() -> float:
@@ -29,7 +30,13 @@ def feed_gather_seconds() -> float:
 
 # getFeed after createFeed: Amazon queues and processes a feed in seconds to minutes, so the first polls come soon
 # and then less often; never more often than every AMAZON_FEED_POLL_SECONDS once past these.
-FEED_POLL_STEPS = (5, 5, 10, 20)
+FEED_POLL_STEPS = (5.0, 5.0, 10.0, 20.0)
+
+
+def feed_poll_steps() -> tuple[float, ...]:
+    """The gaps between createFeed and the first getFeed polls (AMAZON_FEED_POLL_STEPS, FEED_POLL_STEPS unless set:
+    a time-scaled run divides them as the sandbox divides its feed processing)."""
+    return tuple(float(step) for step in getattr(settings, "AMAZON_FEED_POLL_STEPS", FEED_POLL_STEPS))
 
 
 def next_feed_poll(*, submitted_age: float) -> float:
@@ -37,7 +44,7 @@ def next_feed_poll(*, submitted_age: float) -> float:
     then every AMAZON_FEED_POLL_SECONDS (each step at most that long). getFeed's quota (2/s) is far above this."""
     cap = feed_poll_seconds()
     mark = 0.0
-    for step in FEED_POLL_STEPS:
+    for step in feed_poll_steps():
         mark += min(step, cap)
         if mark > submitted_age:
             return mark - submitted_age
