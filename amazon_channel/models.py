@@ -308,6 +308,7 @@ class AmazonOrder(models.Model):
             models.Index(fields=["status", "id"], name="amazon_order_grid_status"),
             models.Index(fields=["buyer_name", "id"], name="amazon_order_grid_buyer"),
             models.Index(fields=["grand_total", "id"], name="amazon_order_grid_total"),
+            models.Index(fields=["marketplace_id", "id"], name="amazon_order_grid_marketplace"),
             models.Index(fields=["store"], condition=~Q(import_error=""), name="amazon_order_failed_import"),
             models.Index(
                 fields=["store", "replaces_amazon_order_id"],
