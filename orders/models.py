@@ -551,6 +551,20 @@ class SalesHour(models.Model):
         constraints = [models.UniqueConstraint(fields=["hour", "store", "channel"], name="uniq_sales_hour")]
 
 
+class BestsellerHour(models.Model):
+    """The same per UTC hour (`hour` = its start), for the partial first day of a range: the dashboard reads its whole
+    hours from here, so at most half an hour of order items is left to read (docs/DASHBOARD.md)."""
+
+    hour = models.DateTimeField()
+    sku = models.CharField(max_length=128)
+    name = models.CharField(max_length=512, default="")
+    qty = models.IntegerField(default=0)
+    revenue = money_field("revenue")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hour", "sku"], name="uniq_bestseller_hour")]
+
+
 class BestsellerDay(models.Model):
     """Per UTC day and SKU, over orders not canceled: qty = ordered less canceled, revenue = row totals.
     `name` is the greatest name the SKU was sold under that day (canceled orders too, so it never needs undoing)."""
