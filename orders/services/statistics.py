@@ -64,7 +64,7 @@ class _Deltas:
     def __init__(self) -> None:
         # orders, canceled, revenue, awaiting_invoice, awaiting_shipment
         self.hours: dict[tuple, list] = defaultdict(lambda: [0, 0, ZERO, 0, 0])
-        self.skus: dict[tuple, list] = defaultdict(lambda: [0, ZERO, ""])  # per hour: qty, revenue, name
+        self.sku_hours: dict[tuple, list] = defaultdict(lambda: [0, ZERO, ""])  # per hour: qty, revenue, name
         self.days: dict[tuple, list] = defaultdict(lambda: [0, ZERO, ""])
         self.months: dict[tuple, list] = defaultdict(lambda: [0, ZERO, ""])
 
@@ -75,7 +75,7 @@ class _Deltas:
         row[2] += sign * c.revenue
         day = c.hour.date()
         for sku, name, qty, revenue in c.lines:
-            keys = ((self.skus, (c.hour, sku)), (self.days, (day, sku)), (self.months, (day.replace(day=1), sku)))
+            keys = ((self.sku_hours, (c.hour, sku)), (self.days, (day, sku)), (self.months, (day.replace(day=1), sku)))
             for table, key in keys:
                 row = table[key]
                 row[0] += sign * qty
@@ -94,7 +94,7 @@ class _Deltas:
 
         adds = ["orders", "canceled", "revenue", "awaiting_invoice", "awaiting_shipment"]
         _upsert(SalesHour, ["hour", "store", "channel"], adds, [], rows(self.hours, 5))
-        _upsert(BestsellerHour, ["hour", "sku"], ["qty", "revenue"], ["name"], rows(self.skus, 2))
+        _upsert(BestsellerHour, ["hour", "sku"], ["qty", "revenue"], ["name"], rows(self.sku_hours, 2))
         _upsert(BestsellerDay, ["day", "sku"], ["qty", "revenue"], ["name"], rows(self.days, 2))
         _upsert(BestsellerMonth, ["month", "sku"], ["qty", "revenue"], ["name"], rows(self.months, 2))
 
@@ -176,6 +176,9 @@ def rebuild(apps=None) -> None:
             names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
+                # Room to group the items' rows in memory: with the default 4 MB each GROUP BY below sorts millions
+                # of rows on disk. For this transaction only.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
         # The flags first (SalesHour counts them). Only the rows whose flags are wrong are written: rewriting every
         # order would touch each of its indexes a million times over at 1M orders.
         invoice, shipment = awaiting_invoice_by_items(item_model), awaiting_shipment_by_items(item_model)
