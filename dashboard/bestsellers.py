@@ -1,6 +1,6 @@
 """The store dashboard's bestsellers: products by quantity ordered (less what was cancelled) over a range, cancelled
-orders left out, in one query over the bestseller statistics (orders.models.BestsellerDay, BestsellerMonth) and the
-order items at the range's partial edges."""
+orders left out, in one query over the bestseller statistics (orders.models.BestsellerMonth, BestsellerDay,
+BestsellerHour) and the order items at the range's partial edges."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import CharField, F, Max, Q, QuerySet, Sum, Value
 
-from orders.models import BestsellerDay, BestsellerMonth, OrderItem, OrderState
+from orders.models import BestsellerDay, BestsellerHour, BestsellerMonth, OrderItem, OrderState
 
 from . import periods
 from .periods import Range
@@ -29,11 +29,12 @@ class Bestseller:
 def bestsellers(period: Range, *, now: datetime | None = None, limit: int = 5) -> list[Bestseller]:
     """The range's top `limit` products, most sold first.
 
-    Whole UTC months and days come from the bestseller statistics, the partial first and last day from the order
-    items, each part added or taken away, whichever reads fewer rows: a partial month is its days or the month less
-    the days outside the range; the last (current) day is its statistics row less the items placed after `end`
-    (hardly any); the first day is its items from `start` on, or its row less the items before `start`. So the
-    order items read are at most 12 hours' worth, whatever the range.
+    Whole UTC months, days and hours come from the bestseller statistics, the partial hours at the edges from the
+    order items, each part added or taken away, whichever reads fewer rows: a partial month is its days or the month
+    less the days outside the range; the last (current) day is its statistics row less the items placed after `end`
+    (hardly any); the first day is its whole hours from `start` on, or its row less the hours before `start`, and the
+    hour `start` falls in is its items from `start` on, or its row less the items before `start`. So the order items
+    read are at most half an hour's worth, whatever the range, and at most 12 hours of hour rows.
     """
     start, end = periods.range_bounds(period, now=now)
     first, last = periods.ceil_utc(start, "day"), periods.floor_utc(end, "day")
@@ -41,25 +42,26 @@ def bestsellers(period: Range, *, now: datetime | None = None, limit: int = 5) -
     items_out: list[Q] = []
     months: list[date] = []
     days: Counter[date] = Counter()
+    hours: Counter[datetime] = Counter()
     if first > last:  # inside one UTC day
         items_in.append(Q(created_at__gte=start, created_at__lte=end))
     else:
         months, days = periods.months_and_days(first, last)
         if start < first:
-            day = periods.floor_utc(start, "day")
-            if first - start <= start - day:
-                items_in.append(Q(created_at__gte=start, created_at__lt=first))
-            else:
-                days[day.date()] += 1
-                items_out.append(Q(created_at__gte=day, created_at__lt=start))
+            whole = _first_day(start, first, days, hours)
+            if whole < start:
+                items_out.append(Q(created_at__gte=whole, created_at__lt=start))
+            elif start < whole:
+                items_in.append(Q(created_at__gte=start, created_at__lt=whole))
         days[last.date()] += 1
         items_out.append(Q(created_at__gt=end, created_at__lt=last + timedelta(days=1)))
     parts = [_item_rows(q, sign) for q, sign in ((_any(items_in), 1), (_any(items_out), -1)) if q is not None]
     if months:
         parts.append(_statistics_rows(BestsellerMonth.objects.filter(month__in=months)))
-    for coefficient in sorted({c for c in days.values() if c}):
-        chosen = sorted(d for d, c in days.items() if c == coefficient)
-        parts.append(_statistics_rows(BestsellerDay.objects.filter(day__in=chosen), sign=coefficient))
+    for table, key, counts in ((BestsellerDay, "day", days), (BestsellerHour, "hour", hours)):
+        for coefficient in sorted({c for c in counts.values() if c}):
+            chosen = sorted(k for k, c in counts.items() if c == coefficient)
+            parts.append(_statistics_rows(table.objects.filter(**{f"{key}__in": chosen}), sign=coefficient))
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     sql, params = union.query.sql_with_params()
     # Django can't aggregate over a UNION, so the outer GROUP BY is written by hand around the ORM's SQL.
@@ -71,6 +73,29 @@ def bestsellers(period: Range, *, now: datetime | None = None, limit: int = 5) -
         )
         rows = cursor.fetchall()
     return [Bestseller(sku=sku, name=name, qty=int(qty), revenue=_money(revenue)) for sku, qty, revenue, name in rows]
+
+
+def _first_day(start: datetime, first: datetime, days: Counter[date], hours: Counter[datetime]) -> datetime:
+    """Count the whole hours of the range's partial first day [start, first) into `days` / `hours` and return where
+    they begin: the hour `start` falls in is taken whole (its items before `start` then taken away) when `start` is
+    in its first half, else left to the items from `start` on. The whole hours are read as hour rows, or as the day's
+    row less the hours before them, whichever is fewer hours."""
+    hour = periods.floor_utc(start, "hour")
+    whole = hour if start - hour <= periods.HOUR / 2 else hour + periods.HOUR
+    day = periods.floor_utc(start, "day")
+    inside, before = _hours(whole, first), _hours(day, whole)
+    if inside <= before + 1:  # the day's row counts as one hour more
+        for n in range(inside):
+            hours[whole + n * periods.HOUR] += 1
+    else:
+        days[day.date()] += 1
+        for n in range(before):
+            hours[day + n * periods.HOUR] -= 1
+    return whole
+
+
+def _hours(a: datetime, b: datetime) -> int:
+    return int((b - a) / periods.HOUR)
 
 
 def _any(conditions: list[Q]) -> Q | None:
