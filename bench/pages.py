@@ -7,10 +7,10 @@
 A logged-in superuser (staff) requests each page `--requests` times after two warm-up requests; the time is the
 server's whole handling of the request (middleware, view, queries, template), not the network. Query counts are
 also taken at page size 20 and 200 to show they do not grow with the page size; *SQL ms* is the median time spent
-in the page's queries (as Django's cursor wrapper times them: round trips included), the rest is Python. Goals (at
-1,000,000 orders): grids and order view median <= 50 ms, dashboards <= 100 ms. `--no-cache` turns the dashboard's
-figure cache off, so every dashboard request is the one that recomputes its figures (`--only dashboard --no-cache`
-times exactly that).
+in the page's queries (each query's execution timed around the database driver's call, round trip included), the
+rest is Python. Goals: at 1,000,000 orders grids and order view median <= 50 ms, dashboards <= 100 ms; at
+10,000,000 every page median <= 50 ms, p95 <= 100 ms. `--no-cache` turns the dashboard's figure cache off, so every
+dashboard request is the one that recomputes its figures (`--only dashboard --no-cache` times exactly that).
 
 The peer a Django user would reach for runs in the same process on the same data: Django's own admin changelist of
 orders.Order (`orders/admin.py`, at /django-admin/), at the grid's page size (20 rows), newest first like the grid,
@@ -121,11 +121,12 @@ def main() -> None:
             assert response.status_code == 200, (url, response.status_code)
         times, sql_times = [], []
         for _ in range(args.requests):
-            with CaptureQueriesContext(connection) as ctx:
+            timer = _QueryTimer()
+            with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timer):
                 started = time.perf_counter()
                 response = client.get(url)
                 times.append((time.perf_counter() - started) * 1000)
-            sql_times.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
+            sql_times.append(timer.seconds * 1000)
             assert response.status_code == 200, (url, response.status_code)
         medians[label] = statistics.median(times)
         print(
@@ -140,6 +141,20 @@ def main() -> None:
         if ours in medians and django_admin in medians:
             print(f"{django_admin} / {ours}: {medians[django_admin] / medians[ours]:.1f}x the median time")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+class _QueryTimer:
+    """Time spent executing queries, to the microsecond (Django's captured query times are rounded to the ms)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 if __name__ == "__main__":
