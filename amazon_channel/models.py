@@ -219,7 +219,8 @@ class AmazonOrder(models.Model):
         MERCHANT = "MERCHANT", _("Merchant")
         AMAZON = "AMAZON", _("Amazon")
 
-    store = models.ForeignKey(AmazonStore, on_delete=models.CASCADE, related_name="amazon_orders")
+    # Indexed by amazon_order_grid_store (store, id), which also answers the foreign key's lookups.
+    store = models.ForeignKey(AmazonStore, on_delete=models.CASCADE, related_name="amazon_orders", db_index=False)
     amazon_order_id = models.CharField(_("Order Number"), max_length=64)
     marketplace_id = models.CharField(_("marketplace"), max_length=32, blank=True)
     status = models.CharField(_("Status"), max_length=32, choices=AmazonOrderStatus.choices)
@@ -309,6 +310,7 @@ class AmazonOrder(models.Model):
             models.Index(fields=["buyer_name", "id"], name="amazon_order_grid_buyer"),
             models.Index(fields=["grand_total", "id"], name="amazon_order_grid_total"),
             models.Index(fields=["marketplace_id", "id"], name="amazon_order_grid_marketplace"),
+            models.Index(fields=["store", "id"], name="amazon_order_grid_store"),
             models.Index(fields=["store"], condition=~Q(import_error=""), name="amazon_order_failed_import"),
             models.Index(
                 fields=["store", "replaces_amazon_order_id"],

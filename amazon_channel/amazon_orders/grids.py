@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import IntegerField, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
@@ -85,6 +85,30 @@ class AmazonOrderGrid(Grid):
 
     def load_rows(self, ids: QuerySet) -> QuerySet[AmazonOrder]:
         return selectors.grid_rows(ids)
+
+    def rows(self, offset: int, limit: int) -> list:
+        """Sorted by store, the page is picked store by store (in name order) off the (store, id) index: the name is
+        in another table, so ordering the orders by it sorted every order of the first store (1.1 s at 3.3M)."""
+        if self.sort_key.lstrip("-") != "store" or not connection.features.supports_slicing_ordering_in_compound:
+            return super().rows(offset, limit)
+        descending = self.sort_key.startswith("-")
+        by_id = "-pk" if descending else "pk"
+        filtered = self.filtered().order_by()
+        # One part per store name (stores of the same name interleave by id, as the page's own ordering has them),
+        # each reading at most offset + limit rows; only those few rows are then sorted.
+        parts = [
+            filtered.filter(store_id__in=store_ids)
+            .annotate(_rank=Value(rank, output_field=IntegerField()))
+            .order_by(by_id)
+            .values_list("_rank", "pk")[: offset + limit]
+            for rank, store_ids in enumerate(selectors.store_ids_by_name(descending=descending))
+        ]
+        if len(parts) > 1:
+            picked = list(parts[0].union(*parts[1:], all=True).order_by("_rank", by_id)[offset : offset + limit])
+        else:  # one store (or none): its own offset + limit rows, in id order already
+            picked = list(parts[0])[offset:] if parts else []
+        ids = [pk for _rank, pk in picked]
+        return list(self.load_rows(ids).order_by(*self.ordering()))
 
 
 class StoreAmazonOrderGrid(AmazonOrderGrid):

@@ -10,7 +10,7 @@ from orders import rules
 from orders.selectors import ReservationLine, order_stock_reservations
 
 from ..core.channel import CHANNEL
-from ..models import AmazonOrder, AmazonOrderStatus, OutboundUpdate
+from ..models import AmazonOrder, AmazonOrderStatus, AmazonStore, OutboundUpdate
 
 # What the All Orders grid shows of each row (and of its store and Commerce order): loading only these keeps the raw
 # payload, the addresses and the store's encrypted credentials (decrypted per row otherwise) out of every page.
@@ -42,6 +42,15 @@ def amazon_orders(*, store_id: int | None = None) -> QuerySet[AmazonOrder]:
     only the page's rows are joined and loaded (`grid_rows`)."""
     rows = AmazonOrder.objects.all()
     return rows.filter(store_id=store_id) if store_id else rows
+
+
+def store_ids_by_name(*, descending: bool = False) -> list[list[int]]:
+    """The stores' ids grouped by name, in name order (the All Orders grid's sort by store)."""
+    groups: dict[str, list[int]] = {}
+    for name, pk in AmazonStore.objects.order_by("name", "pk").values_list("name", "pk"):
+        groups.setdefault(name, []).append(pk)
+    ordered = list(groups.values())
+    return ordered[::-1] if descending else ordered
 
 
 def grid_rows(page_ids: QuerySet) -> QuerySet[AmazonOrder]:

@@ -6,17 +6,23 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from admin_ui.grid import Grid
 from amazon_channel.amazon_orders import selectors
 from amazon_channel.amazon_orders.grids import AmazonOrderGrid
+from amazon_channel.models import AmazonOrder
+from amazon_channel.testing.factories import AmazonStoreFactory
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's query plans"),
 ]
 
-# Left sorting in the database: the store's name is in another table, and order notes are free text (a B-tree
-# refuses values over about 2.7 kB). Both are documented in docs/PERFORMANCE.md.
+# Not in the grid's one sorted query: the store's name is in another table, so a page sorted by store is picked
+# store by store (AmazonOrderGrid.rows, tested below); order notes are free text (a B-tree refuses values over about
+# 2.7 kB) and stay sorted in the database (docs/PERFORMANCE.md).
 UNINDEXED = {"store", "order_notes"}
 
 
@@ -43,3 +49,58 @@ def test_each_indexed_sort_pages_off_an_index(column, direction):
 
 def test_a_sort_without_an_index_is_caught():
     assert full_sorts("order_notes") != []
+
+
+def _store_grid(sort: str) -> AmazonOrderGrid:
+    return AmazonOrderGrid(QueryDict(f"sort={sort}"), selectors.amazon_orders(store_id=None), path="/amazon/orders/")
+
+
+def _stores_with_orders(names: list[str]) -> None:
+    stores = [AmazonStoreFactory(name=name, seller_id=f"SELLER{n}") for n, name in enumerate(names)]
+    now = timezone.now()
+    for n in range(30):
+        AmazonOrder.objects.create(
+            store=stores[n % len(stores)],
+            amazon_order_id=f"113-{n:07d}-0000001",
+            purchase_date=now,
+            amazon_updated_at=now,
+        )
+
+
+# Name order differs from creation order, and two stores share a name; or the one store most merchants have.
+STORES = pytest.mark.parametrize("names", [["Zeta", "Alpha", "Zeta"], ["Only"]], ids=["three stores", "one store"])
+
+
+@STORES
+@pytest.mark.parametrize("sort", ["store", "-store"])
+def test_sorted_by_store_each_page_is_the_one_the_plain_sort_gives(names, sort):
+    _stores_with_orders(names)
+    grid = _store_grid(sort)
+    for offset in (0, 7, 20, 28, 30):
+        picked = [order.pk for order in grid.rows(offset, 8)]
+        plain = [order.pk for order in Grid.rows(grid, offset, 8)]  # ORDER BY the store's name, then id
+        assert picked == plain
+    names_shown = [order.store.name for order in grid.rows(0, 30)]
+    assert names_shown == sorted(names_shown, reverse=sort.startswith("-"))
+
+
+@STORES
+def test_sorted_by_store_no_order_is_sorted_but_the_page(names):
+    _stores_with_orders(names)
+    with CaptureQueriesContext(connection) as ctx:
+        _store_grid("store").rows(0, 21)
+    page = next(
+        q["sql"]
+        for q in ctx.captured_queries
+        if '"amazon_channel_amazonorder"."id" IN' not in q["sql"] and "amazon_channel_amazonorder" in q["sql"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {page}")
+        plan = [row[0] for row in cursor.fetchall()]
+    # Several stores: one sort of the few rows their parts gave (at most 21 each), none inside a part; one store:
+    # its index gives the page in order.
+    assert sum("Sort  (" in line for line in plan) == (1 if len(names) > 1 else 0), plan
+    assert not any("Seq Scan" in line for line in plan), plan
+    assert any("amazon_order_grid_store" in line for line in plan), plan
