@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, Store
@@ -311,6 +312,8 @@ class AmazonOrder(models.Model):
             models.Index(fields=["grand_total", "id"], name="amazon_order_grid_total"),
             models.Index(fields=["marketplace_id", "id"], name="amazon_order_grid_marketplace"),
             models.Index(fields=["store", "id"], name="amazon_order_grid_store"),
+            # The grid's sort by order notes: their first 100 characters (amazon_orders.selectors.NOTES_SORT_CHARS).
+            models.Index(Left("order_notes", 100), F("id"), name="amazon_order_grid_notes"),
             models.Index(fields=["store"], condition=~Q(import_error=""), name="amazon_order_failed_import"),
             models.Index(
                 fields=["store", "replaces_amazon_order_id"],

@@ -49,7 +49,7 @@ class AmazonOrderGrid(Grid):
         Column("buyer_name", _("Buyer's Name"), sort="buyer_name"),
         Column("grand_total", _("Grand Total"), sort="grand_total", css="text-end"),
         Column("marketplace", _("Marketplace"), sort="marketplace_id"),
-        Column("order_notes", _("Order Notes"), sort="order_notes"),
+        Column("order_notes", _("Order Notes"), sort="notes_start"),  # the first 100 characters (selectors)
         Column("store", _("Store"), sort="store__name"),
         Column("commerce_order", _("Commerce Order")),
     )
