@@ -11,11 +11,14 @@ semantics, through Django's connection, execute wrappers and query log.
 - `add_to_rows(model, keys=..., adds=..., rows=...)`: statistics rows that add up (`INSERT ... ON CONFLICT DO UPDATE
   SET x = x + excluded.x`); `insert_select(model, names, queryset)` rebuilds such a table (`accumulate.py`).
 - `run_statement(sql, work)`: run psycopg work as a statement Django's instrumentation sees (`execute.py`).
+- `plan_without_sorting(sql, params)`: PostgreSQL's plan with sorting made prohibitively dear, for the tests that
+  check an index gives a grid's order (`plans.py`).
 """
 
 from .accumulate import add_to_rows, insert_select
 from .bulk import EncodedJson, build_row, insert_rows, insert_values, upsert_rows
 from .execute import run_statement
+from .plans import plan_without_sorting
 from .update import update_from_values
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "insert_rows",
     "insert_select",
     "insert_values",
+    "plan_without_sorting",
     "run_statement",
     "update_from_values",
     "upsert_rows",

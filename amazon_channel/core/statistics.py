@@ -33,6 +33,7 @@ from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncHour
 
 from dbtools import add_to_rows, insert_select
+from orders.services.statistics import utc_hour
 
 from ..models import ZERO, AmazonOrder, AmazonOrderStatus, AmazonSalesHour
 
@@ -42,10 +43,6 @@ ADDS = ["orders", "priced", "grand_total", "tax_total"]
 FIELDS = ("store", "status", "purchase_date", "currency", "grand_total", "tax_total")
 
 Key = tuple[int, datetime, str]
-
-
-def utc_hour(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def contribution(order: AmazonOrder) -> tuple[Key, tuple[int, int, Decimal, Decimal]] | None:
@@ -132,4 +129,4 @@ def rebuild(apps=None) -> None:
         insert_select(table, [*KEYS, *ADDS], rows)
 
 
-__all__ = ["FIELDS", "batched", "contribution", "rebuild", "record_changes", "utc_hour"]
+__all__ = ["FIELDS", "batched", "contribution", "rebuild", "record_changes"]

@@ -14,6 +14,7 @@ from amazon_channel.amazon_orders import selectors
 from amazon_channel.amazon_orders.grids import AmazonOrderGrid
 from amazon_channel.models import AmazonOrder
 from amazon_channel.testing.factories import AmazonStoreFactory
+from dbtools import plan_without_sorting
 
 pytestmark = [
     pytest.mark.django_db,
@@ -31,12 +32,7 @@ def full_sorts(sort: str, ordering: tuple[str, ...] = ()) -> list[str]:
     order numbers hardly repeat."""
     grid = AmazonOrderGrid(QueryDict(f"sort={sort}"), selectors.amazon_orders(store_id=None), path="/amazon/orders/")
     rows = grid.filtered().order_by(*ordering) if ordering else grid.sorted()
-    sql, params = rows.values("pk")[:21].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = [row[0] for row in cursor.fetchall()]
+    plan = plan_without_sorting(*rows.values("pk")[:21].query.sql_with_params())
     return [line for line in plan if "Sort  (" in line and "Incremental Sort" not in line]
 
 
@@ -97,11 +93,7 @@ def test_sorted_by_store_no_order_is_sorted_but_the_page(names):
         for q in ctx.captured_queries
         if '"amazon_channel_amazonorder"."id" IN' not in q["sql"] and "amazon_channel_amazonorder" in q["sql"]
     )
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {page}")
-        plan = [row[0] for row in cursor.fetchall()]
+    plan = plan_without_sorting(page)
     # Several stores: one sort of the few rows their parts gave (at most 21 each), none inside a part; one store:
     # its index gives the page in order.
     assert sum("Sort  (" in line for line in plan) == (1 if len(names) > 1 else 0), plan
