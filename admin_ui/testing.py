@@ -73,3 +73,16 @@ def login(page, live_server, user, password: str = PASSWORD) -> None:
     page.fill("#id_password", password)
     page.click("[data-testid=sign-in]")
     page.wait_for_selector("[data-testid=logout]")
+
+
+def open_grid_filters(page) -> None:
+    """Open a grid's filter panel and wait until Bootstrap has finished showing it: a filter picked or Apply clicked
+    while the panel is still collapsing open can miss (the form then goes out without it)."""
+    page.click("[data-testid=grid-filters-toggle]")
+    page.wait_for_selector("#grid-filters.show:not(.collapsing)", state="visible")
+
+
+def apply_grid_filters(page) -> None:
+    """Press *Apply Filters* and wait for the filtered page to load."""
+    with page.expect_navigation():
+        page.click("[data-testid=grid-apply-filters]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from admin_ui.testing import login
+from admin_ui.testing import apply_grid_filters, login, open_grid_filters
 from orders.models import Order
 from orders.tests.factories import make_order, staff_user
 
@@ -22,9 +22,9 @@ def test_filter_mass_hold_and_cancel_with_confirmation(browser_page, live_server
     page.goto(f"{live_server.url}/sales/orders/")
 
     # Filter by channel in the filters panel; the chip shows it and the URL keeps it.
-    page.click("[data-testid=grid-filters-toggle]")
+    open_grid_filters(page)
     page.select_option("#f-channel", "amazon")
-    page.click("[data-testid=grid-apply-filters]")
+    apply_grid_filters(page)
     expect(page.locator("[data-testid=order-grid] tbody tr")).to_have_count(2)
     expect(page.locator("[data-testid=grid-chips]")).to_contain_text("Channel: Amazon")
     assert "channel=amazon" in page.url

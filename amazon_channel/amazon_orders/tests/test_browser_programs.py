@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from admin_ui.testing import login
+from admin_ui.testing import apply_grid_filters, login, open_grid_filters
 from amazon_channel.models import AmazonOrder
 from amazon_channel.testing.amazon_orders import amazon_order, imported
 from orders.tests.factories import grant, staff_user
@@ -35,9 +35,9 @@ def test_badges_and_program_and_ship_by_filters(browser_page, live_server, amazo
     expect(late_row.locator("[data-program=AMAZON_BUSINESS]")).to_have_text("Business")
     expect(page.locator(f"tr[data-order='{prime.order_id}'] [data-program=PRIME]")).to_have_text("Prime")
 
-    page.click("[data-testid=grid-filters-toggle]")
+    open_grid_filters(page)
     page.select_option("#f-program", "PRIME")
-    page.click("[data-testid=grid-apply-filters]")
+    apply_grid_filters(page)
     expect(rows).to_have_count(1)
     expect(page.locator(f"tr[data-order='{prime.order_id}']")).to_be_visible()
     expect(page.locator("[data-testid=grid-chips]")).to_contain_text("Program: Prime")
